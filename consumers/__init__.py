@@ -1,0 +1,1 @@
+"""fedora-messaging consumers: one module per message source."""

@@ -1,0 +1,72 @@
+"""The dispatch table: which topic is parsed how and handled by whom. Data, in one place.
+
+A route matches the topic with Fedora's environment prefix removed
+(``org.fedoraproject.prod.``, ``org.fedoraproject.sandbox.``, ...). Other
+organisations' topics (pagure.io's ``io.pagure.prod.pagure.git.receive`` is
+a forge, not dist-git) match no route and are ignored. The
+fedmsg era appended ``.<repo>.<branch>`` to ``git.receive``; routes with
+``subtopics`` accept that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from consumers import handle_koji, handle_push
+from consumers.context import HandlerContext, Outcome
+from consumers.events import Event
+from consumers.parse_distgit import parse_git_receive, parse_pagure_git_receive
+from consumers.parse_koji import parse_build_state_change, parse_task_state_change
+
+Parser = Callable[[str, Any], Event]
+Handler = Callable[[HandlerContext, Any], Outcome]
+
+_ENV_PREFIX = re.compile(r"^org\.fedoraproject\.(?:prod|stg|dev|sandbox|test)\.")
+
+
+@dataclass(frozen=True)
+class Route:
+    consumer: str
+    topic: str  # the topic without environment prefix
+    parser: Parser
+    handler: Handler
+    subtopics: bool = False
+
+    def matches(self, bare_topic: str) -> bool:
+        return bare_topic == self.topic or (
+            self.subtopics and bare_topic.startswith(self.topic + ".")
+        )
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("distgit", "git.receive", parse_git_receive, handle_push.handle, subtopics=True),
+    Route("distgit", "pagure.git.receive", parse_pagure_git_receive, handle_push.handle),
+    Route(
+        "koji", "buildsys.task.state.change", parse_task_state_change, handle_koji.task_changed
+    ),
+    Route(
+        "koji", "buildsys.build.state.change", parse_build_state_change, handle_koji.build_changed
+    ),
+)
+
+CONSUMERS = frozenset(route.consumer for route in ROUTES)
+
+
+def bare(topic: str) -> str | None:
+    """The topic without Fedora's environment prefix; None for other organisations."""
+    match = _ENV_PREFIX.match(topic)
+    return topic[match.end() :] if match else None
+
+
+def route_for(topic: str, consumer: str | None = None) -> Route | None:
+    """The route for ``topic``; with ``consumer``, only that consumer's routes."""
+    bare_topic = bare(topic)
+    if bare_topic is None:
+        return None
+    for route in ROUTES:
+        if (consumer is None or route.consumer == consumer) and route.matches(bare_topic):
+            return route
+    return None

@@ -1,0 +1,3 @@
+"""Conveyor: automation for a Fedora-style package pipeline."""
+
+__version__ = "0.1.0"

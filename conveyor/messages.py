@@ -1,0 +1,97 @@
+"""Conveyor's outgoing message schemas, registered under ``fedora.messages``."""
+
+from __future__ import annotations
+
+from fedora_messaging import message
+
+SCHEMA_URL = "https://conveyor.example.org/message-schema"
+
+_BUILD_SCHEMA = {
+    "type": "object",
+    "required": ["id", "namespace", "name", "branch", "commit", "target", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "namespace": {"type": "string"},
+        "name": {"type": "string"},
+        "branch": {"type": "string"},
+        "commit": {"type": "string"},
+        "target": {"type": "string"},
+        "source": {"type": "string"},
+        "nvr": {"type": ["string", "null"]},
+        "koji_task_id": {"type": ["integer", "null"]},
+        "koji_build_id": {"type": ["integer", "null"]},
+        "state": {"type": "string"},
+        "state_reason": {"type": "string"},
+    },
+}
+
+
+class BuildStateChangeV1(message.Message):
+    """A build Conveyor requested from koji changed state."""
+
+    topic = "conveyor.build.state.change.v1"
+    body_schema = {
+        "id": f"{SCHEMA_URL}/v1/conveyor.build.state.change.v1.json",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "description": "A Conveyor build changed state",
+        "type": "object",
+        "required": ["build", "old", "new"],
+        "properties": {
+            "build": _BUILD_SCHEMA,
+            "old": {"type": ["string", "null"]},
+            "new": {"type": "string"},
+            "owner": {"type": ["string", "null"]},
+        },
+    }
+
+    @property
+    def app_name(self) -> str:
+        return "conveyor"
+
+    @property
+    def _build(self) -> dict:
+        return self.body.get("build", {})
+
+    @property
+    def summary(self) -> str:
+        build = self._build
+        what = build.get("nvr") or f"{build.get('namespace')}/{build.get('name')}"
+        return (
+            f"build of {what} for {build.get('target')} "
+            f"moved from {self.body.get('old')} to {self.body.get('new')}"
+        )
+
+    def __str__(self) -> str:
+        build = self._build
+        lines = [self.summary, f"commit: {build.get('commit')}", f"source: {build.get('source')}"]
+        if build.get("state_reason"):
+            lines.append(f"reason: {build['state_reason']}")
+        return "\n".join(lines)
+
+    @property
+    def usernames(self) -> list[str]:
+        owner = self.body.get("owner")
+        return [owner] if owner else []
+
+    @property
+    def packages(self) -> list[str]:
+        build = self._build
+        return [build["name"]] if build.get("namespace") == "rpms" and build.get("name") else []
+
+    @property
+    def url(self) -> str | None:
+        build = self._build
+        if not build.get("namespace") or not build.get("name"):
+            return None
+        return f"packages/{build['namespace']}/{build['name']}.html"
+
+
+SCHEMAS: dict[str, type[message.Message]] = {BuildStateChangeV1.topic: BuildStateChangeV1}
+
+
+def build_message(topic: str, body: dict, message_id: str) -> message.Message:
+    """The schema-classed message for an outbox row; the row's id becomes the message id."""
+    cls = SCHEMAS.get(topic, message.Message)
+    msg = cls(topic=topic, body=body)
+    msg.id = message_id
+    return msg

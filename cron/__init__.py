@@ -1,0 +1,1 @@
+"""Periodic jobs (plain functions) and the APScheduler process that runs them."""

@@ -1,0 +1,78 @@
+"""``conveyor cron``: APScheduler running the periodic jobs in one process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from conveyor.db import make_session_factory
+from conveyor.koji_client import KojiClient
+from conveyor.settings import Settings
+from cron import jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    seconds: int
+    run: Callable[[], object]
+
+
+def job_table(settings: Settings) -> list[Job]:
+    session_factory = make_session_factory(settings.database_url)
+    koji = KojiClient(settings.koji)
+    cron = settings.cron
+    return [
+        Job(
+            "flush_outbox",
+            cron.outbox_flush_seconds,
+            lambda: jobs.flush_outbox(session_factory, settings),
+        ),
+        Job("reconcile", cron.reconcile_seconds, lambda: jobs.reconcile(session_factory, koji)),
+        Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
+        Job(
+            "render_site",
+            cron.site_render_seconds,
+            lambda: jobs.render_site(session_factory, settings),
+        ),
+    ]
+
+
+def _guarded(job: Job) -> Callable[[], None]:
+    """One failing run is logged; the next run is still scheduled."""
+
+    def run() -> None:
+        try:
+            job.run()
+        except Exception:
+            log.exception("cron job %s failed", job.name)
+
+    return run
+
+
+def run_once(settings: Settings) -> None:
+    for job in job_table(settings):
+        _guarded(job)()
+
+
+def run_forever(settings: Settings) -> None:
+    scheduler = BlockingScheduler(timezone="UTC")
+    table = job_table(settings)
+    for job in table:
+        scheduler.add_job(
+            _guarded(job),
+            "interval",
+            seconds=job.seconds,
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+    log.info("conveyor cron: %s", ", ".join(f"{j.name} every {j.seconds}s" for j in table))
+    scheduler.start()
