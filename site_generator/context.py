@@ -1,0 +1,211 @@
+"""Phase 2: typed, frozen contexts for every page, built from the gathered rows.
+
+A context holds exactly what its page shows; ``views.jsonable`` turns the
+same object into the JSON twin, so the HTML and the API can never disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from site_generator.gather import BuildRow, Gathered, PackageRow
+from site_generator.paths import package_paths
+from site_generator.views import (
+    FAILURES,
+    IN_FLIGHT,
+    STATES,
+    BuildView,
+    ConsumerView,
+    PushView,
+    RejectedView,
+    StateCount,
+    TransitionView,
+    jsonable,
+    opt_utc,
+    short,
+    state_class,
+    utc,
+)
+
+__all__ = ["SiteContext", "build_contexts", "jsonable"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OverviewContext:
+    generated_at: datetime
+    recent_days: int
+    package_count: int
+    state_counts: tuple[StateCount, ...]
+    in_flight: tuple[BuildView, ...]
+    recent_failures: tuple[BuildView, ...]
+    recent_builds: tuple[BuildView, ...]
+    rejected_count: int
+    rejected_recent: tuple[RejectedView, ...]
+    outbox_pending: int
+    consumers: tuple[ConsumerView, ...]
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    namespace: str
+    name: str
+    href: str | None  # None: the names are unsafe as file names, so there is no page
+    api_href: str | None
+    latest_build: BuildView | None
+
+
+@dataclass(frozen=True)
+class PackagesContext:
+    generated_at: datetime
+    packages: tuple[PackageSummary, ...]
+
+
+@dataclass(frozen=True)
+class PackageContext:
+    generated_at: datetime
+    namespace: str
+    name: str
+    href: str | None
+    api_href: str | None
+    branch_history: tuple[PushView, ...]
+    builds: tuple[BuildView, ...]  # newest first, each with its state trace
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    overview: OverviewContext
+    packages: PackagesContext
+    package_pages: tuple[PackageContext, ...]  # only packages whose names are safe
+
+
+def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
+    paths = package_paths(package.namespace, package.name)
+    return (None, None) if paths is None else (str(paths[0]), str(paths[1]))
+
+
+def _build_view(
+    row: BuildRow, package: PackageRow, koji_web: str, trace: tuple[TransitionView, ...]
+) -> BuildView:
+    return BuildView(
+        id=row.id,
+        namespace=package.namespace,
+        name=package.name,
+        href=_hrefs(package)[0],
+        branch=row.branch,
+        commit=row.commit,
+        commit_short=short(row.commit),
+        target=row.target,
+        nvr=row.nvr,
+        state=row.state,
+        state_class=state_class(row.state),
+        state_reason=row.state_reason,
+        reason=row.reason,
+        pusher=row.pusher,
+        koji_task_id=row.koji_task_id,
+        koji_task_url=None
+        if row.koji_task_id is None
+        else f"{koji_web}/taskinfo?taskID={int(row.koji_task_id)}",
+        koji_build_id=row.koji_build_id,
+        koji_build_url=None
+        if row.koji_build_id is None
+        else f"{koji_web}/buildinfo?buildID={int(row.koji_build_id)}",
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+        completed_at=opt_utc(row.completed_at),
+        transitions=trace,
+    )
+
+
+def build_contexts(
+    data: Gathered, *, now: datetime, recent_days: int, koji_web_url: str
+) -> SiteContext:
+    now = utc(now)
+    koji_web = koji_web_url.rstrip("/")
+    packages = {p.id: p for p in data.packages}
+    traces: dict[int, list[TransitionView]] = defaultdict(list)
+    for t in data.transitions:
+        traces[t.build_id].append(
+            TransitionView(t.from_state, t.to_state, t.cause, t.reason, utc(t.at))
+        )
+    by_package: dict[int, list[BuildView]] = defaultdict(list)
+    for row in data.builds:
+        if row.package_id in packages:
+            view = _build_view(row, packages[row.package_id], koji_web, tuple(traces[row.id]))
+            by_package[row.package_id].append(view)
+    pushes: dict[int, list[PushView]] = defaultdict(list)
+    for r in data.branch_refs:
+        pushes[r.package_id].append(
+            PushView(
+                r.branch,
+                r.old_commit,
+                short(r.old_commit),
+                r.new_commit,
+                short(r.new_commit),
+                r.pusher,
+                utc(r.pushed_at),
+                r.decision,
+                r.message_id,
+            )
+        )
+
+    # Lists without traces for the overview and index: traces live on package pages.
+    builds = sorted(
+        (replace(b, transitions=None) for views in by_package.values() for b in views),
+        key=lambda b: (b.updated_at, b.id),
+        reverse=True,
+    )
+    cutoff = now - timedelta(days=recent_days)
+    recent = tuple(b for b in builds if b.updated_at and b.updated_at >= cutoff)
+    counts = {state: 0 for state in STATES}
+    for b in builds:
+        counts[b.state] = counts.get(b.state, 0) + 1
+    overview = OverviewContext(
+        generated_at=now,
+        recent_days=recent_days,
+        package_count=len(packages),
+        state_counts=tuple(StateCount(s, state_class(s), n) for s, n in counts.items()),
+        in_flight=tuple(
+            sorted((b for b in builds if b.state in IN_FLIGHT), key=lambda b: (b.created_at, b.id))
+        ),
+        recent_failures=tuple(b for b in recent if b.state in FAILURES),
+        recent_builds=recent,
+        rejected_count=data.rejected_count,
+        rejected_recent=tuple(
+            RejectedView(r.message_id, r.topic, r.consumer, r.kind, r.reason, utc(r.rejected_at))
+            for r in data.rejected_recent
+        ),
+        outbox_pending=data.outbox_pending,
+        consumers=tuple(ConsumerView(c, utc(at)) for c, at in data.last_processed),
+    )
+
+    summaries: list[PackageSummary] = []
+    pages: list[PackageContext] = []
+    for package in data.packages:
+        href, api_href = _hrefs(package)
+        views = by_package.get(package.id, [])
+        latest = replace(views[0], transitions=None) if views else None
+        summaries.append(PackageSummary(package.namespace, package.name, href, api_href, latest))
+        if href is None:
+            log.warning(
+                "site: package %r/%r has no page: its names are not safe as file names",
+                package.namespace,
+                package.name,
+            )
+            continue
+        pages.append(
+            PackageContext(
+                now,
+                package.namespace,
+                package.name,
+                href,
+                api_href,
+                tuple(pushes.get(package.id, ())),
+                tuple(views),
+            )
+        )
+    return SiteContext(overview, PackagesContext(now, tuple(summaries)), tuple(pages))

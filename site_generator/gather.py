@@ -1,0 +1,165 @@
+"""Phase 1: read everything the site shows, in a fixed number of queries.
+
+One read-only transaction (a consistent snapshot on PostgreSQL), one query per
+table, plain column selects mapped onto frozen rows: the number of queries
+never depends on the number of packages or builds, and nothing lazy-loads
+after the session is gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import (
+    BranchRef,
+    Build,
+    BuildTransition,
+    InboxEntry,
+    OutboxMessage,
+    Package,
+    RejectedMessage,
+)
+
+RECENT_REJECTED = 20
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    id: int
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BuildRow:
+    id: int
+    package_id: int
+    branch: str
+    commit: str
+    target: str
+    state: str
+    state_reason: str
+    reason: str
+    pusher: str | None
+    koji_task_id: int | None
+    koji_build_id: int | None
+    nvr: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TransitionRow:
+    build_id: int
+    from_state: str | None
+    to_state: str
+    cause: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BranchRefRow:
+    package_id: int
+    branch: str
+    old_commit: str | None
+    new_commit: str
+    pusher: str | None
+    pushed_at: datetime
+    message_id: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A rejected message without its raw body: the site never shows the body."""
+
+    message_id: str
+    topic: str
+    consumer: str
+    kind: str
+    reason: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class Gathered:
+    packages: tuple[PackageRow, ...]  # by namespace, name
+    builds: tuple[BuildRow, ...]  # newest first
+    transitions: tuple[TransitionRow, ...]  # by build, oldest first
+    branch_refs: tuple[BranchRefRow, ...]  # newest first
+    rejected_count: int
+    rejected_recent: tuple[RejectedRow, ...]  # newest first, at most RECENT_REJECTED
+    outbox_pending: int
+    last_processed: tuple[tuple[str, datetime], ...]  # (consumer, newest processed_at)
+
+
+R = TypeVar("R")
+
+
+def _rows(
+    session: Session, row_type: type[R], model: Any, *order: Any, limit: int = 0
+) -> tuple[R, ...]:
+    """Select exactly the columns ``row_type`` declares from ``model``, in one query."""
+    columns = [getattr(model, f.name) for f in fields(row_type)]  # type: ignore[arg-type]
+    query = select(*columns).order_by(*order)
+    if limit:
+        query = query.limit(limit)
+    return tuple(row_type(*row) for row in session.execute(query))
+
+
+def _gather(session: Session) -> Gathered:
+    count = func.count()
+    return Gathered(
+        packages=_rows(session, PackageRow, Package, Package.namespace, Package.name),
+        builds=_rows(session, BuildRow, Build, Build.created_at.desc(), Build.id.desc()),
+        transitions=_rows(
+            session,
+            TransitionRow,
+            BuildTransition,
+            BuildTransition.build_id,
+            BuildTransition.at,
+            BuildTransition.id,
+        ),
+        branch_refs=_rows(
+            session, BranchRefRow, BranchRef, BranchRef.pushed_at.desc(), BranchRef.id.desc()
+        ),
+        rejected_count=session.scalar(select(count).select_from(RejectedMessage)) or 0,
+        rejected_recent=_rows(
+            session,
+            RejectedRow,
+            RejectedMessage,
+            RejectedMessage.rejected_at.desc(),
+            RejectedMessage.id.desc(),
+            limit=RECENT_REJECTED,
+        ),
+        outbox_pending=session.scalar(
+            select(count).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+        or 0,
+        last_processed=tuple(
+            (consumer, at)
+            for consumer, at in session.execute(
+                select(InboxEntry.consumer, func.max(InboxEntry.processed_at))
+                .group_by(InboxEntry.consumer)
+                .order_by(InboxEntry.consumer)
+            )
+        ),
+    )
+
+
+def gather(session_factory: sessionmaker[Session]) -> Gathered:
+    """Read the whole site's data in one read-only transaction, then roll it back."""
+    with session_factory() as session:
+        try:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            return _gather(session)
+        finally:
+            session.rollback()

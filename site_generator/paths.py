@@ -1,0 +1,45 @@
+"""The site's file layout: every page path, built only from validated components."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# A dist-git namespace or name that may become a file or directory name. The
+# length cap keeps "<name>.html" under the 255-byte limit of common filesystems.
+_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,199}")
+
+OVERVIEW_HTML = PurePosixPath("index.html")
+OVERVIEW_JSON = PurePosixPath("api/v1/overview.json")
+PACKAGES_HTML = PurePosixPath("packages/index.html")
+PACKAGES_JSON = PurePosixPath("api/v1/packages.json")
+STATIC_DIR = PurePosixPath("static")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file of the site: where it goes (relative to the site root) and its text."""
+
+    path: PurePosixPath
+    content: str
+
+
+def valid_component(value: str) -> bool:
+    """True when ``value`` is safe as one path component (never ``.``, ``..``, ``/``)."""
+    return bool(_COMPONENT.fullmatch(value)) and value not in (".", "..")
+
+
+def package_paths(namespace: str, name: str) -> tuple[PurePosixPath, PurePosixPath] | None:
+    """The HTML page and JSON twin of a package, or None if its names are unsafe."""
+    if not (valid_component(namespace) and valid_component(name)):
+        return None
+    return (
+        PurePosixPath("packages", namespace, f"{name}.html"),
+        PurePosixPath("api/v1/packages", namespace, f"{name}.json"),
+    )
+
+
+def root_prefix(path: PurePosixPath) -> str:
+    """The relative prefix from ``path`` back to the site root ("", "../", ...)."""
+    return "../" * (len(path.parts) - 1)
