@@ -68,7 +68,7 @@ class ConveyorConsumer:
         try:
             result = process(incoming, self.deps, self.name)
         except Invalid as exc:
-            self._reject(incoming, "invalid", str(exc))
+            self._reject_or_keep(incoming, "invalid", str(exc))
             raise Drop() from exc
         except Retryable as exc:
             self._retry(incoming, str(exc))
@@ -78,7 +78,7 @@ class ConveyorConsumer:
             if _is_db_unavailable(exc):
                 self._retry(incoming, f"database unavailable: {exc}")
             log.exception("%s %s: unexpected error", incoming.message_id, incoming.topic)
-            self._reject(incoming, "unexpected", f"{type(exc).__name__}: {exc}")
+            self._reject_or_keep(incoming, "unexpected", f"{type(exc).__name__}: {exc}")
             raise Drop() from exc
         self.attempts.pop(incoming.message_id, None)
         self._publish(result)
@@ -111,6 +111,12 @@ class ConveyorConsumer:
             raise Drop()
         time.sleep(retries.backoff_max_seconds)
         raise Nack()
+
+    def _reject_or_keep(self, incoming: Incoming, kind: str, reason: str) -> None:
+        """Record the message before dropping it; if that fails, keep it queued."""
+        if not self._reject(incoming, kind, reason):
+            time.sleep(self.deps.settings.retries.backoff_max_seconds)
+            raise Nack()
 
     def _reject(self, incoming: Incoming, kind: str, reason: str) -> bool:
         """Keep the message whole for replay; False if even that failed."""

@@ -9,7 +9,10 @@ from conveyor.errors import Invalid
 
 # dist-git names: what Fedora's package naming guidelines and pagure allow.
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,254}")
-BRANCH_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]{0,254}")
+# A git branch name (git check-ref-format): no "..", "//", "/." , trailing "/" or ".lock".
+BRANCH_RE = re.compile(
+    r"(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._/+-]{0,254}(?<![/.])"
+)
 COMMIT_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 USER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@/-]{0,254}")
 MAX_TEXT = 1024

@@ -30,18 +30,22 @@ def _branch(raw: str) -> str:
     return raw.removeprefix("refs/heads/")
 
 
-def _topic_repo(topic: str) -> str | None:
-    """The fedmsg-era topic suffix ``git.receive.<repo>.<branch>`` names the repo."""
+def _topic_repo(topic: str, branch: object) -> str | None:
+    """The fedmsg-era topic suffix ``git.receive.<repo>.<branch>`` names the repo.
+
+    Repository names may contain dots (``python3.11``): cut the branch off the end.
+    """
     _head, sep, tail = topic.partition(".git.receive.")
-    if not sep or not tail:
+    if not sep or not tail or not isinstance(branch, str):
         return None
-    return tail.split(".", 1)[0] or None
+    repo = tail.removesuffix("." + branch)
+    return repo if repo != tail and repo else None
 
 
 def parse_git_receive(topic: str, body: Any) -> DistGitPush:
     commit = mapping(body, "commit")
     where = "body.commit"
-    repo = commit.get("repo") or _topic_repo(topic)
+    repo = commit.get("repo") or _topic_repo(topic, commit.get("branch"))
     if repo is None:
         raise Invalid(f"{where}.repo: missing, and the topic names no repository")
     name = text({"repo": repo}, "repo", NAME_RE, where)

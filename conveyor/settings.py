@@ -30,7 +30,7 @@ class KojiSettings:
     keytab: str = ""
     cert: str = ""
     serverca: str = ""
-    timeout: int = 60
+    timeout: float = 60.0
     instance: str = "primary"
     owner: str = "conveyor"
 
@@ -155,10 +155,14 @@ def _section(name: str, cls: type, raw: Any, problems: list[str]) -> Any:
         where = f"{name}.{key}"
         if key not in known:
             problems.append(f"{where}: unknown key")
-        elif known[key].type.startswith("tuple"):
-            values[key] = _check_strings(where, value, problems)
         else:
-            values[key] = _check_scalar(where, value, _TYPES[known[key].type], problems)
+            before = len(problems)
+            if known[key].type.startswith("tuple"):
+                checked = _check_strings(where, value, problems)
+            else:
+                checked = _check_scalar(where, value, _TYPES[known[key].type], problems)
+            if len(problems) == before:  # a bad value is reported, never used
+                values[key] = checked
     return cls(**values)
 
 
@@ -176,12 +180,32 @@ def _branch_targets(raw: Any, problems: list[str]) -> tuple[BranchTarget, ...]:
             problems.append(f"{where}: 'branch' and 'target' must be strings")
             continue
         try:
-            re.compile(item["branch"])
+            pattern = re.compile(item["branch"])
         except re.error as exc:
             problems.append(f"{where}.branch: not a valid regular expression: {exc}")
             continue
+        missing = _missing_groups(pattern, item["target"])
+        if missing:
+            problems.append(f"{where}.target: refers to groups the branch lacks: {missing}")
+            continue
         rules.append(BranchTarget(item["branch"], item["target"]))
     return tuple(rules)
+
+
+_GROUP_REF = re.compile(r"\\(\d+)|\\g<(\w+)>")
+
+
+def _missing_groups(pattern: re.Pattern[str], template: str) -> list[str]:
+    """References in a target template (\\1, \\g<name>) that the branch pattern lacks."""
+    missing = []
+    for number, name in _GROUP_REF.findall(template):
+        ref = number or name
+        if ref.isdigit():
+            if int(ref) > pattern.groups:
+                missing.append(ref)
+        elif ref not in pattern.groupindex:
+            missing.append(ref)
+    return missing
 
 
 def _cross_checks(settings: Settings, problems: list[str]) -> None:
@@ -208,12 +232,17 @@ def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:
         raise ConfigError([f"settings: expected a mapping at the top level, got {raw!r}"])
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        before = len(problems)
         if key in _SECTIONS:
             values[key] = _section(key, _SECTIONS[key], value, problems)
         elif key == "database_url":
-            values[key] = _check_scalar(key, value, str, problems)
+            checked = _check_scalar(key, value, str, problems)
+            if len(problems) == before:
+                values[key] = checked
         elif key == "allowed_pushers":
-            values[key] = _check_strings(key, value, problems)
+            checked = _check_strings(key, value, problems)
+            if len(problems) == before:
+                values[key] = checked
         elif key == "branch_targets":
             values[key] = _branch_targets(value, problems)
         else:
@@ -234,8 +263,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Settings:
         return parse({})
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read settings file: {exc.strerror}"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read settings file: {exc}"]) from exc
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
