@@ -33,6 +33,7 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every socket step at INFO
 
 
 @click.group()

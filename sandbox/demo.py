@@ -20,11 +20,11 @@ def scenario(box: Sandbox) -> int:
     """Pushes a packager would make; returns how many builds should result."""
     p = box.packager
     print("pushing: hello (rawhide, f43) as alice")
-    p.create_package("hello", "2.12", branches=("rawhide", "f43"))
+    p.create_package("hello", "2.12", branches=("rawhide", "f43"), pusher="alice")
     print("pushing: cowsay (rawhide) as bob")
-    p.create_package("cowsay", "3.7.0")
+    p.create_package("cowsay", "3.7.0", pusher="bob")
     print("pushing: broken-lib (rawhide) as alice: its build will fail")
-    p.create_package("broken-lib", "0.1")
+    p.create_package("broken-lib", "0.1", pusher="alice")
     print("pushing: hello rawhide update as alice")
     p.bump("hello", "rawhide")
     p.push("hello", "rawhide", pusher="alice")

@@ -109,7 +109,11 @@ class Packager:
         return self.git(self.clone_dir(name), "rev-parse", "HEAD").strip()
 
     def create_package(
-        self, name: str, version: str = "1.0", branches: Iterable[str] = ("rawhide",)
+        self,
+        name: str,
+        version: str = "1.0",
+        branches: Iterable[str] = ("rawhide",),
+        pusher: str = "packager",
     ) -> dict[str, str]:
         """Create the repository, commit a spec and ``sources``, push every branch.
 
@@ -129,7 +133,7 @@ class Packager:
         for branch in branches[1:]:
             self.git(clone, "branch", "--force", branch, "HEAD")
         for branch in branches:
-            pushed[branch] = self.push(name, branch)
+            pushed[branch] = self.push(name, branch, pusher=pusher)
         return pushed
 
     def bump(
