@@ -31,6 +31,10 @@ def box(rabbitmq: RabbitMQ, tmp_path: Path) -> Iterator[Sandbox]:
 
 
 def test_push_becomes_complete_build_on_status_page(box: Sandbox) -> None:
+    announcements = f"announcements_{box.token}"
+    with Bus(box.broker.url) as bus:
+        bus.channel.queue_declare(announcements, durable=True)
+        bus.channel.queue_bind(announcements, "amq.topic", f"{PREFIX}.conveyor.build.#")
     pushed = box.packager.create_package("hello", "2.12", branches=("rawhide", "f43"))
     done = wait_terminal(box, 2)
     by_branch = {b.branch: b for b in done}
@@ -50,6 +54,14 @@ def test_push_becomes_complete_build_on_status_page(box: Sandbox) -> None:
     box.wait_for(page_shows_complete, timeout=30, what="the package page to show the build")
     html = (box.workdir / "site" / "packages" / "rpms" / "hello.html").read_text()
     assert "hello-2.12-1.fc43" in html and "hello-2.12-1.fc44" in html
+    # queued, building, complete for each build, through the outbox
+    box.wait_for(lambda: _depth(box, announcements) >= 6, timeout=30, what="announcements")
+    assert _depth(box, announcements) == 6
+
+
+def _depth(box: Sandbox, queue: str) -> int:
+    with Bus(box.broker.url) as bus:
+        return bus.channel.queue_declare(queue, passive=True).method.message_count
 
 
 def test_failing_build_ends_failed_with_kojis_reason(box: Sandbox) -> None:
