@@ -66,9 +66,12 @@ class KojiClient:
     @property
     def session(self) -> koji.ClientSession:
         if self._session is None:
+            # anon_retry stays off: koji would resend a timed-out anonymous build() and
+            # start a second task (only logged-in sessions are deduplicated by the hub).
+            # Retries happen one level up, where the task lookup makes them safe.
             opts = {
                 "timeout": self.settings.timeout,
-                "anon_retry": True,
+                "anon_retry": False,
                 "max_retries": 2,
                 "retry_interval": 1,
                 "offline_retry": False,
