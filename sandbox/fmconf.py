@@ -151,36 +151,14 @@ def fm_config(
     return conf
 
 
-def write_fm_conf(
-    path: Path,
-    amqp_url: str,
-    *,
-    queue: str | None = None,
-    bindings: Sequence[Binding] = (),
-    consumer_config: Mapping[str, Any] | None = None,
-    topic_prefix: str = "org.fedoraproject.sandbox",
-    callback: str | None = None,
-    prefetch_count: int = 10,
-    app: str = "conveyor-sandbox",
-    log_level: str = "INFO",
-) -> Path:
-    """Write a fedora-messaging TOML file; return its path.
+def write_fm_conf(path: Path, amqp_url: str, **options: Any) -> Path:
+    """Write a fedora-messaging TOML file made by ``fm_config`` (same options); return its path.
 
     With ``queue``, the queue is durable and not auto-deleted, so its messages
     survive consumer deaths and broker restarts. Strings in ``bindings`` are
     routing keys bound to that queue on ``amq.topic`` (e.g. ``"#.pagure.git.receive"``).
     """
-    conf = fm_config(
-        amqp_url,
-        queue=queue,
-        bindings=bindings,
-        consumer_config=consumer_config,
-        topic_prefix=topic_prefix,
-        callback=callback,
-        prefetch_count=prefetch_count,
-        app=app,
-        log_level=log_level,
-    )
+    conf = fm_config(amqp_url, **options)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# written by sandbox.fmconf\n" + toml_dumps(conf))
