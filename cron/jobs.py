@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import site_generator
 from conveyor import publisher
 from conveyor.errors import ConveyorError
 from conveyor.koji_client import Koji, TaskStatus
@@ -84,6 +85,4 @@ def fail_stuck(session_factory: sessionmaker[Session], settings: Settings, koji:
 
 
 def render_site(session_factory: sessionmaker[Session], settings: Settings) -> None:
-    from site_generator import render_site as render  # the site is optional for jobs above
-
-    render(session_factory, settings)
+    site_generator.render_site(session_factory, settings)

@@ -70,11 +70,9 @@ def fm_publisher(fm_conf_factory: FmConfFactory, rabbitmq: RabbitMQ) -> Path:
     fedora-messaging keeps one publisher connection per process, made from the
     config in force at the first publish, so this is done once per session.
     """
-    from fedora_messaging import api, config
+    from fedora_messaging import config
 
     path = fm_conf_factory("in-process-publisher")
-    if api._twisted_service is not None and config.conf["amqp_url"] != rabbitmq.url:
-        raise RuntimeError("fedora-messaging already publishes to another broker in this process")
     os.environ["FEDORA_MESSAGING_CONF"] = str(path)
     config.conf.load_config(str(path))
     return path
