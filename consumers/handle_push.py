@@ -27,24 +27,23 @@ def handle(ctx: HandlerContext, push: DistGitPush) -> Outcome:
     )
     ctx.session.add(ref)
     target = ctx.settings.target_for(push.branch)
-    refusal = _refusal(ctx, push)
-    if refusal or target is None:
-        reason = refusal or f"branch {push.branch!r} maps to no koji target"
-        ref.decision = f"not built: {reason}"
-        return Outcome.ignored(reason)
+    refusal = _refusal(ctx, push, target)
+    if refusal is not None or target is None:  # _refusal covers a missing target
+        ref.decision = f"not built: {refusal}"
+        return Outcome.ignored(str(refusal))
     outcome = _request_build(ctx, package, push, target)
     ref.decision = outcome.reason
     return outcome
 
 
-def _refusal(ctx: HandlerContext, push: DistGitPush) -> str | None:
+def _refusal(ctx: HandlerContext, push: DistGitPush, target: str | None) -> str | None:
     """Why policy forbids building this push, or None when it may be built."""
     settings = ctx.settings
     if push.namespace not in settings.distgit.build_namespaces:
         return f"namespace {push.namespace!r} is not built by Conveyor"
     if push.deletes_branch:
         return f"branch {push.branch!r} was deleted"
-    if settings.target_for(push.branch) is None:
+    if target is None:
         return f"branch {push.branch!r} maps to no koji target"
     if not settings.pusher_allowed(push.pusher):
         return f"pusher {push.pusher or '(unknown)'!r} is not allowed to trigger builds"
