@@ -39,7 +39,7 @@ class KojiSettings:
 class DistGitSettings:
     base_url: str = "https://src.fedoraproject.org"
     allowed_scm_hosts: tuple[str, ...] = ("src.fedoraproject.org",)
-    build_namespaces: tuple[str, ...] = ("rpms",)
+    build_namespaces: tuple[str, ...] = ("rpms", "modules")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,45 @@ class RetrySettings:
     backoff_max_seconds: float = 60.0
 
 
+@dataclass(frozen=True)
+class ModuleSettings:
+    """The module build orchestrator: koji layout, buildroot and policy."""
+
+    namespace: str = "modules"
+    stream_branches: str = r".+"  # pushes to these branches of modules/* build
+    base_modules: tuple[str, ...] = ("platform",)
+    platform_tag: str = "{stream}-build"  # koji tag a module build inherits for platform:<stream>
+    arches: str = "x86_64"
+    default_component_ref: str = "rawhide"
+    max_concurrent_builds: int = 20
+    buildroot_packages: tuple[str, ...] = (
+        "bash", "bzip2", "coreutils", "cpio", "diffutils", "findutils", "gawk", "gcc", "gcc-c++",
+        "grep", "gzip", "info", "make", "patch", "redhat-rpm-config", "rpm-build", "sed",
+        "shadow-utils", "tar", "unzip", "util-linux", "which", "xz",
+    )  # fmt: skip
+    srpm_buildroot_packages: tuple[str, ...] = (
+        "bash", "gnupg2", "redhat-rpm-config", "rpm-build", "shadow-utils",
+    )  # fmt: skip
+    ready_on_done: bool = True  # until CI gating decides, done moves straight to ready
+    stuck_step_minutes: int = 10  # init/wait untouched this long: the reconciler drives them
+    git_timeout: float = 120.0
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The optional REST process (``conveyor api``) in front of the orchestrator."""
+
+    host: str = "127.0.0.1"
+    port: int = 5005
+    prefix: str = "/rida"
+    allowed_users: tuple[str, ...] = ()  # "*" lets any authenticated user submit
+    allowed_groups: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    token: str = ""  # a shared bearer token (sandbox, tests); empty disables it
+    token_user: str = "conveyor-token"
+    page_size: int = 20
+
+
 DEFAULT_BRANCH_TARGETS = (
     BranchTarget(r"rawhide|main|master", "rawhide"),
     BranchTarget(r"f(\d+)", r"f\1-candidate"),
@@ -88,6 +127,8 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     cron: CronSettings = field(default_factory=CronSettings)
     retries: RetrySettings = field(default_factory=RetrySettings)
+    modules: ModuleSettings = field(default_factory=ModuleSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     def target_for(self, branch: str) -> str | None:
         """The koji target a push to ``branch`` builds for, or None if unmapped."""
@@ -101,6 +142,9 @@ class Settings:
         if "*" in self.allowed_pushers:
             return True
         return pusher is not None and pusher in self.allowed_pushers
+
+    def stream_allowed(self, branch: str) -> bool:
+        return re.fullmatch(self.modules.stream_branches, branch) is not None
 
     def scm_host_allowed(self, url: str) -> bool:
         return scm_host(url) in self.distgit.allowed_scm_hosts
@@ -120,10 +164,16 @@ _SECTIONS = {
     "site": SiteSettings,
     "cron": CronSettings,
     "retries": RetrySettings,
+    "modules": ModuleSettings,
+    "api": ApiSettings,
 }
 
 
 def _check_scalar(where: str, value: Any, expected: Any, problems: list[str]) -> Any:
+    if expected is bool:
+        if not isinstance(value, bool):
+            problems.append(f"{where}: expected true or false, got {value!r}")
+        return value
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected in (int, float) and (isinstance(value, bool) or not isinstance(value, expected)):
@@ -142,7 +192,7 @@ def _check_strings(where: str, value: Any, problems: list[str]) -> tuple[str, ..
     return tuple(value)
 
 
-_TYPES = {"str": str, "int": int, "float": float}
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 def _section(name: str, cls: type, raw: Any, problems: list[str]) -> Any:
@@ -220,6 +270,22 @@ def _cross_checks(settings: Settings, problems: list[str]) -> None:
         )
     if settings.retries.max_attempts < 1:
         problems.append("retries.max_attempts: must be at least 1")
+    _module_checks(settings, problems)
+
+
+def _module_checks(settings: Settings, problems: list[str]) -> None:
+    modules = settings.modules
+    try:
+        re.compile(modules.stream_branches)
+    except re.error as exc:
+        problems.append(f"modules.stream_branches: not a valid regular expression: {exc}")
+    if "{stream}" not in modules.platform_tag:
+        problems.append("modules.platform_tag: must contain {stream}")
+    if modules.max_concurrent_builds < 1:
+        problems.append("modules.max_concurrent_builds: must be at least 1")
+    prefix = settings.api.prefix
+    if not prefix.startswith("/") or prefix.endswith("/"):
+        problems.append(f"api.prefix: must start with / and not end with one, got {prefix!r}")
 
 
 def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:

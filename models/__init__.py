@@ -4,7 +4,10 @@ from models.base import Base
 from models.branch_ref import BranchRef
 from models.build import Build, BuildState
 from models.build_transition import BuildTransition
+from models.component_build import ComponentBuild, ComponentState
 from models.inbox import InboxEntry
+from models.module_build import ModuleBuild, ModuleState
+from models.module_build_transition import ComponentBuildTransition, ModuleBuildTransition
 from models.outbox import OutboxMessage
 from models.package import Package
 from models.rejected import RejectedMessage
@@ -15,7 +18,13 @@ __all__ = [
     "Build",
     "BuildState",
     "BuildTransition",
+    "ComponentBuild",
+    "ComponentBuildTransition",
+    "ComponentState",
     "InboxEntry",
+    "ModuleBuild",
+    "ModuleBuildTransition",
+    "ModuleState",
     "OutboxMessage",
     "Package",
     "RejectedMessage",

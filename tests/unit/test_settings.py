@@ -27,7 +27,7 @@ def test_empty_and_none_give_the_defaults():
     assert s.koji.timeout == 60
     assert s.distgit.base_url == "https://src.fedoraproject.org"
     assert s.distgit.allowed_scm_hosts == ("src.fedoraproject.org",)
-    assert s.distgit.build_namespaces == ("rpms",)
+    assert s.distgit.build_namespaces == ("rpms", "modules")
     assert s.allowed_pushers == ("*",)
     assert s.retries.max_attempts == 5
     assert s.cron.stuck_build_hours == 24
@@ -176,6 +176,8 @@ def test_load_the_example_file():
     assert s.site == defaults.site
     assert s.cron == defaults.cron
     assert s.retries == defaults.retries
+    assert s.modules == defaults.modules
+    assert s.api == defaults.api
     assert s.allowed_pushers == defaults.allowed_pushers
     assert s.target_for("f40") == "f40-candidate"
     assert s.target_for("epel9") == "epel9-candidate"
