@@ -86,7 +86,83 @@ class BuildStateChangeV1(message.Message):
         return f"packages/{build['namespace']}/{build['name']}.html"
 
 
-SCHEMAS: dict[str, type[message.Message]] = {BuildStateChangeV1.topic: BuildStateChangeV1}
+_MODULE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "name", "stream", "version", "context", "state", "owner"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "stream": {"type": "string"},
+        "version": {"type": "string"},
+        "context": {"type": "string"},
+        "state": {"type": "string"},
+        "state_reason": {"type": "string"},
+        "owner": {"type": "string"},
+        "scmurl": {"type": "string"},
+        "koji_tag": {"type": ["string", "null"]},
+        "batch": {"type": "integer"},
+        "components": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+class ModuleStateChangeV1(message.Message):
+    """A module build changed state (init, wait, build, done, ready, failed)."""
+
+    topic = "conveyor.module.state.change.v1"
+    body_schema = {
+        "id": f"{SCHEMA_URL}/v1/conveyor.module.state.change.v1.json",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "description": "A Conveyor module build changed state",
+        "type": "object",
+        "required": ["module_build", "old", "new"],
+        "properties": {
+            "module_build": _MODULE_SCHEMA,
+            "old": {"type": ["string", "null"]},
+            "new": {"type": "string"},
+        },
+    }
+
+    @property
+    def app_name(self) -> str:
+        return "conveyor"
+
+    @property
+    def _module(self) -> dict:
+        return self.body.get("module_build", {})
+
+    @property
+    def summary(self) -> str:
+        m = self._module
+        nsvc = f"{m.get('name')}:{m.get('stream')}:{m.get('version')}:{m.get('context')}"
+        return f"module build {nsvc} moved from {self.body.get('old')} to {self.body.get('new')}"
+
+    def __str__(self) -> str:
+        m = self._module
+        lines = [self.summary, f"scmurl: {m.get('scmurl')}", f"owner: {m.get('owner')}"]
+        if m.get("state_reason"):
+            lines.append(f"reason: {m['state_reason']}")
+        return "\n".join(lines)
+
+    @property
+    def usernames(self) -> list[str]:
+        owner = self._module.get("owner")
+        return [owner] if owner else []
+
+    @property
+    def packages(self) -> list[str]:
+        return sorted(self._module.get("components") or [])
+
+    @property
+    def url(self) -> str | None:
+        module_id = self._module.get("id")
+        return f"modules/{module_id}.html" if isinstance(module_id, int) else None
+
+
+SCHEMAS: dict[str, type[message.Message]] = {
+    BuildStateChangeV1.topic: BuildStateChangeV1,
+    ModuleStateChangeV1.topic: ModuleStateChangeV1,
+}
 
 
 def build_message(topic: str, body: dict, message_id: str) -> message.Message:

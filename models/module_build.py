@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from conveyor.errors import Invalid
 from models import state_machine
 from models.base import Base, utcnow
 from models.component_build import ComponentBuild
@@ -27,6 +28,10 @@ from models.module_build_transition import ModuleBuildTransition
 from models.outbox import enqueue
 
 TOPIC = "conveyor.module.state.change.v1"
+
+
+class NotCancelable(Invalid):
+    """Only a module build in progress can be canceled."""
 
 
 class ModuleState(enum.StrEnum):
@@ -128,6 +133,13 @@ class ModuleBuild(Base):
             )
         )  # fmt: skip
         enqueue(session, TOPIC, self.announcement(old))
+
+    def cancel(self, session: Session, *, by: str, cause: str) -> None:
+        """Stop a build in progress; the module consumer then cancels its koji tasks."""
+        if self.state not in IN_PROGRESS:
+            raise NotCancelable(f"module build #{self.id} is {self.state}: only init, wait or "
+                                "build can be canceled")  # fmt: skip
+        self.transition(session, "failed", cause=cause, reason=f"canceled by {by}")
 
     def announcement(self, old: str | None) -> dict:
         return {
