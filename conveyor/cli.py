@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from conveyor import settings as settings_mod
+from conveyor.cli_modulemd import modulemd
 from conveyor.errors import ConfigError
 
 settings_option = click.option(
@@ -41,6 +42,9 @@ def _setup_logging(verbose: bool) -> None:
 def main(verbose: bool) -> None:
     """Conveyor: dist-git pushes become koji builds, and the status site shows them."""
     _setup_logging(verbose)
+
+
+main.add_command(modulemd)
 
 
 @main.group()
