@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from site_generator.context_modules import ModuleOverview, ModulesSite, build_module_contexts
 from site_generator.gather import BuildRow, Gathered, PackageRow
 from site_generator.paths import package_paths
 from site_generator.views import (
@@ -48,6 +49,7 @@ class OverviewContext:
     rejected_recent: tuple[RejectedView, ...]
     outbox_pending: int
     consumers: tuple[ConsumerView, ...]
+    modules: ModuleOverview
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class SiteContext:
     overview: OverviewContext
     packages: PackagesContext
     package_pages: tuple[PackageContext, ...]  # only packages whose names are safe
+    modules: ModulesSite | None  # None: no module build yet, so no module pages
 
 
 def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
@@ -161,6 +164,9 @@ def build_contexts(
     )
     cutoff = now - timedelta(days=recent_days)
     recent = tuple(b for b in builds if b.updated_at and b.updated_at >= cutoff)
+    module_overview, module_site = build_module_contexts(
+        data.modules, now=now, recent_days=recent_days, koji_web=koji_web
+    )
     counts = {state: 0 for state in STATES}
     for b in builds:
         counts[b.state] = counts.get(b.state, 0) + 1
@@ -181,6 +187,7 @@ def build_contexts(
         ),
         outbox_pending=data.outbox_pending,
         consumers=tuple(ConsumerView(c, utc(at)) for c, at in data.last_processed),
+        modules=module_overview,
     )
 
     summaries: list[PackageSummary] = []
@@ -208,4 +215,4 @@ def build_contexts(
                 tuple(views),
             )
         )
-    return SiteContext(overview, PackagesContext(now, tuple(summaries)), tuple(pages))
+    return SiteContext(overview, PackagesContext(now, tuple(summaries)), tuple(pages), module_site)

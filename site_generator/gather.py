@@ -8,9 +8,8 @@ after the session is gone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +23,8 @@ from models import (
     Package,
     RejectedMessage,
 )
+from site_generator.gather_modules import ModulesGathered, gather_modules
+from site_generator.rows import select_rows as _rows
 
 RECENT_REJECTED = 20
 
@@ -98,24 +99,21 @@ class Gathered:
     rejected_recent: tuple[RejectedRow, ...]  # newest first, at most RECENT_REJECTED
     outbox_pending: int
     last_processed: tuple[tuple[str, datetime], ...]  # (consumer, newest processed_at)
-
-
-R = TypeVar("R")
-
-
-def _rows(
-    session: Session, row_type: type[R], model: Any, *order: Any, limit: int = 0
-) -> tuple[R, ...]:
-    """Select exactly the columns ``row_type`` declares from ``model``, in one query."""
-    columns = [getattr(model, f.name) for f in fields(row_type)]  # type: ignore[arg-type]
-    query = select(*columns).order_by(*order)
-    if limit:
-        query = query.limit(limit)
-    return tuple(row_type(*row) for row in session.execute(query))
+    modules: ModulesGathered  # module builds, their components and traces
 
 
 def _gather(session: Session) -> Gathered:
     count = func.count()
+    # Both counters in one statement: two scalar subqueries.
+    rejected_count, outbox_pending = session.execute(
+        select(
+            select(count).select_from(RejectedMessage).scalar_subquery(),
+            select(count)
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None))
+            .scalar_subquery(),
+        )
+    ).one()
     return Gathered(
         packages=_rows(session, PackageRow, Package, Package.namespace, Package.name),
         builds=_rows(session, BuildRow, Build, Build.created_at.desc(), Build.id.desc()),
@@ -130,7 +128,7 @@ def _gather(session: Session) -> Gathered:
         branch_refs=_rows(
             session, BranchRefRow, BranchRef, BranchRef.pushed_at.desc(), BranchRef.id.desc()
         ),
-        rejected_count=session.scalar(select(count).select_from(RejectedMessage)) or 0,
+        rejected_count=rejected_count or 0,
         rejected_recent=_rows(
             session,
             RejectedRow,
@@ -139,10 +137,7 @@ def _gather(session: Session) -> Gathered:
             RejectedMessage.id.desc(),
             limit=RECENT_REJECTED,
         ),
-        outbox_pending=session.scalar(
-            select(count).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-        )
-        or 0,
+        outbox_pending=outbox_pending or 0,
         last_processed=tuple(
             (consumer, at)
             for consumer, at in session.execute(
@@ -151,6 +146,7 @@ def _gather(session: Session) -> Gathered:
                 .order_by(InboxEntry.consumer)
             )
         ),
+        modules=gather_modules(session),
     )
 
 

@@ -14,6 +14,8 @@ OVERVIEW_HTML = PurePosixPath("index.html")
 OVERVIEW_JSON = PurePosixPath("api/v1/overview.json")
 PACKAGES_HTML = PurePosixPath("packages/index.html")
 PACKAGES_JSON = PurePosixPath("api/v1/packages.json")
+MODULES_HTML = PurePosixPath("modules/index.html")
+MODULES_JSON = PurePosixPath("api/v1/module-builds.json")
 STATIC_DIR = PurePosixPath("static")
 
 
@@ -37,6 +39,16 @@ def package_paths(namespace: str, name: str) -> tuple[PurePosixPath, PurePosixPa
     return (
         PurePosixPath("packages", namespace, f"{name}.html"),
         PurePosixPath("api/v1/packages", namespace, f"{name}.json"),
+    )
+
+
+def module_build_paths(module_build_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:
+    """The HTML page and JSON twin of a module build: named by its integer id, never its name."""
+    if type(module_build_id) is not int or module_build_id < 1:
+        return None
+    return (
+        PurePosixPath("modules", f"{module_build_id}.html"),
+        PurePosixPath("api/v1/module-builds", f"{module_build_id}.json"),
     )
 
 

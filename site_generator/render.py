@@ -17,6 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from site_generator.context import SiteContext
 from site_generator.paths import (
+    MODULES_HTML,
+    MODULES_JSON,
     OVERVIEW_HTML,
     OVERVIEW_JSON,
     PACKAGES_HTML,
@@ -36,6 +38,10 @@ def when(value: datetime) -> str:
     return utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def when_short(value: datetime) -> str:
+    return utc(value).strftime("%m-%d %H:%M")
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("site_generator", "templates"),
@@ -47,6 +53,7 @@ def environment() -> Environment:
     )
     env.filters["iso"] = iso
     env.filters["when"] = when
+    env.filters["when_short"] = when_short
     return env
 
 
@@ -55,31 +62,59 @@ def render_json(context: Any) -> str:
 
 
 def _html(
-    env: Environment, template: str, path: PurePosixPath, api: PurePosixPath, context: Any
+    env: Environment,
+    template: str,
+    path: PurePosixPath,
+    api: PurePosixPath,
+    context: Any,
+    *,
+    modules: bool = False,
 ) -> Page:
     root = root_prefix(path)
     text = env.get_template(template).render(
-        page=context, root=root, json_href=f"{root}{api}", generated_at=context.generated_at
+        page=context,
+        root=root,
+        json_href=f"{root}{api}",
+        generated_at=context.generated_at,
+        nav_modules=modules,  # the nav links the module pages only when they exist
     )
     return Page(path, text)
+
+
+def _module_pages(env: Environment, site: SiteContext) -> list[Page]:
+    if site.modules is None:
+        return []
+    pages = [
+        _html(env, "modules.html", MODULES_HTML, MODULES_JSON, site.modules.index, modules=True),
+        Page(MODULES_JSON, render_json(site.modules.index)),
+    ]
+    for detail in site.modules.pages:
+        view = detail.module_build
+        if view.href is None or view.api_href is None:
+            continue  # never guess a path
+        html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
+        pages.append(_html(env, "module.html", html, api, detail, modules=True))
+        pages.append(Page(api, render_json(detail)))
+    return pages
 
 
 def render_pages(site: SiteContext, env: Environment | None = None) -> list[Page]:
     """Every HTML page and its JSON twin; package pages only for safe names."""
     env = env or environment()
+    nav = site.modules is not None
     pages = [
-        _html(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview),
+        _html(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview, modules=nav),
         Page(OVERVIEW_JSON, render_json(site.overview)),
-        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, site.packages),
+        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, site.packages, modules=nav),
         Page(PACKAGES_JSON, render_json(site.packages)),
     ]
     for package in site.package_pages:
         if package.href is None or package.api_href is None:
             continue  # context already logged it; never guess a path
         html, api = PurePosixPath(package.href), PurePosixPath(package.api_href)
-        pages.append(_html(env, "package.html", html, api, package))
+        pages.append(_html(env, "package.html", html, api, package, modules=nav))
         pages.append(Page(api, render_json(package)))
-    return pages
+    return pages + _module_pages(env, site)
 
 
 def static_pages() -> list[Page]:
