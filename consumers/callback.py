@@ -100,12 +100,22 @@ class ConveyorConsumer:
         if attempt < retries.max_attempts:
             log.warning(
                 "%s %s: attempt %d/%d failed, retrying in %.1fs: %s",
-                incoming.message_id, incoming.topic, attempt, retries.max_attempts, delay, reason,
+                incoming.message_id,
+                incoming.topic,
+                attempt,
+                retries.max_attempts,
+                delay,
+                reason,
             )
             time.sleep(delay)
             raise Nack()
-        log.error("%s %s: giving up after %d attempts: %s",
-                  incoming.message_id, incoming.topic, attempt, reason)
+        log.error(
+            "%s %s: giving up after %d attempts: %s",
+            incoming.message_id,
+            incoming.topic,
+            attempt,
+            reason,
+        )
         if self._reject(incoming, "exhausted", reason):
             self.attempts.pop(incoming.message_id, None)
             raise Drop()

@@ -15,11 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from consumers import handle_koji, handle_push
+from consumers import handle_koji, handle_module, handle_push
 from consumers.context import HandlerContext, Outcome
 from consumers.events import Event
 from consumers.parse_distgit import parse_git_receive, parse_pagure_git_receive
-from consumers.parse_koji import parse_build_state_change, parse_task_state_change
+from consumers.parse_koji import (
+    parse_build_state_change,
+    parse_repo_done,
+    parse_tag,
+    parse_task_state_change,
+)
+from consumers.parse_module import parse_module_state_change
 
 Parser = Callable[[str, Any], Event]
 Handler = Callable[[HandlerContext, Any], Outcome]
@@ -44,12 +50,18 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("distgit", "git.receive", parse_git_receive, handle_push.handle, subtopics=True),
     Route("distgit", "pagure.git.receive", parse_pagure_git_receive, handle_push.handle),
-    Route(
-        "koji", "buildsys.task.state.change", parse_task_state_change, handle_koji.task_changed
-    ),
+    Route("koji", "buildsys.task.state.change", parse_task_state_change, handle_koji.task_changed),
     Route(
         "koji", "buildsys.build.state.change", parse_build_state_change, handle_koji.build_changed
     ),
+    Route(
+        "module",
+        "conveyor.module.state.change.v1",
+        parse_module_state_change,
+        handle_module.state_changed,
+    ),
+    Route("module", "buildsys.tag", parse_tag, handle_module.tagged),
+    Route("module", "buildsys.repo.done", parse_repo_done, handle_module.repo_done),
 )
 
 CONSUMERS = frozenset(route.consumer for route in ROUTES)

@@ -55,4 +55,41 @@ class KojiBuildStateChange:
         return f"{self.name}-{self.version}-{self.release}"
 
 
-Event = DistGitPush | KojiTaskStateChange | KojiBuildStateChange
+@dataclass(frozen=True)
+class KojiTagged:
+    tag: str
+    name: str
+    version: str
+    release: str
+    build_id: int | None = None
+    user: str | None = None
+    instance: str | None = None
+
+    @property
+    def nvr(self) -> str:
+        return f"{self.name}-{self.version}-{self.release}"
+
+
+@dataclass(frozen=True)
+class KojiRepoDone:
+    tag: str
+    repo_id: int
+    instance: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleStateChange:
+    """Conveyor's own announcement: the next orchestrator step for that module build."""
+
+    module_build_id: int
+    state: str
+
+
+Event = (
+    DistGitPush
+    | KojiTaskStateChange
+    | KojiBuildStateChange
+    | KojiTagged
+    | KojiRepoDone
+    | ModuleStateChange
+)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from consumers.context import HandlerContext, Outcome
 from consumers.events import KojiBuildStateChange, KojiTaskStateChange
+from consumers.handle_module import component_of_task, component_progress
 from conveyor.errors import Retryable
 from models import Build
 from models.build import KOJI_TASK_TO_BUILD
@@ -42,19 +43,37 @@ def task_changed(ctx: HandlerContext, event: KojiTaskStateChange) -> Outcome:
         return Outcome.ignored(f"task state {event.new} changes nothing")
     build = _locked_build(ctx, event.task_id)
     if build is None:
-        return Outcome.ignored(f"koji task {event.task_id} is not one of ours")
+        return _component_task_changed(ctx, event.task_id, to)
     if not build.is_behind(to):
         return Outcome.ignored(f"stale: build #{build.id} is already {build.state}")
     reason = ""
     if to == "complete":
-        status = ctx.koji.task_statuses([event.task_id]).get(event.task_id)
-        if status is None or not status.nvr:
-            # The build record is what makes a build complete; koji will tell us soon.
-            raise Retryable(f"koji task {event.task_id} closed but koji shows no build yet")
-        build.nvr, build.koji_build_id = status.nvr, status.build_id
+        build.nvr, build.koji_build_id = _built_nvr(ctx, event.task_id)
     elif to == "failed":
         reason = ctx.koji.task_failure(event.task_id)
     return _advance(ctx, build, to, reason)
+
+
+def _component_task_changed(ctx: HandlerContext, task_id: int, to: str) -> Outcome:
+    component = component_of_task(ctx, task_id)
+    if component is None:
+        return Outcome.ignored(f"koji task {task_id} is not one of ours")
+    if not component.is_behind(to):
+        return Outcome.ignored(f"stale: component {component.package} is already {component.state}")
+    nvr, build_id, reason = None, None, ""
+    if to == "complete":
+        nvr, build_id = _built_nvr(ctx, task_id)
+    elif to == "failed":
+        reason = ctx.koji.task_failure(task_id)
+    return component_progress(ctx, component, to, nvr=nvr, build_id=build_id, reason=reason)
+
+
+def _built_nvr(ctx: HandlerContext, task_id: int) -> tuple[str, int | None]:
+    status = ctx.koji.task_statuses([task_id]).get(task_id)
+    if status is None or not status.nvr:
+        # The build record is what makes a build complete; koji will tell us soon.
+        raise Retryable(f"koji task {task_id} closed but koji shows no build yet")
+    return status.nvr, status.build_id
 
 
 def build_changed(ctx: HandlerContext, event: KojiBuildStateChange) -> Outcome:
@@ -67,7 +86,13 @@ def build_changed(ctx: HandlerContext, event: KojiBuildStateChange) -> Outcome:
         return Outcome.ignored(f"{event.nvr} was deleted in koji")
     build = _locked_build(ctx, event.task_id)
     if build is None:
-        return Outcome.ignored(f"{event.nvr} (task {event.task_id}) is not one of ours")
+        component = component_of_task(ctx, event.task_id)
+        if component is None:
+            return Outcome.ignored(f"{event.nvr} (task {event.task_id}) is not one of ours")
+        reason = f"koji build {event.nvr} failed" if to == "failed" else ""
+        return component_progress(
+            ctx, component, to, nvr=event.nvr, build_id=event.build_id, reason=reason
+        )
     build.nvr, build.koji_build_id = event.nvr, event.build_id
     reason = f"koji build {event.nvr} failed" if to == "failed" else ""
     return _advance(ctx, build, to, reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from consumers import module_push
 from consumers.context import HandlerContext, Outcome
 from consumers.events import DistGitPush
 from conveyor.errors import KojiError
@@ -26,14 +27,28 @@ def handle(ctx: HandlerContext, push: DistGitPush) -> Outcome:
         message_id=ctx.message_id,
     )
     ctx.session.add(ref)
+    if push.namespace == ctx.settings.modules.namespace:
+        outcome = _module_push(ctx, push)
+    else:
+        outcome = _rpm_push(ctx, package, push)
+    ref.decision = outcome.reason
+    return outcome
+
+
+def _rpm_push(ctx: HandlerContext, package: Package, push: DistGitPush) -> Outcome:
     target = ctx.settings.target_for(push.branch)
     refusal = _refusal(ctx, push, target)
     if refusal is not None or target is None:  # _refusal covers a missing target
-        ref.decision = f"not built: {refusal}"
-        return Outcome.ignored(str(refusal))
-    outcome = _request_build(ctx, package, push, target)
-    ref.decision = outcome.reason
-    return outcome
+        return Outcome.ignored(f"not built: {refusal}")
+    return _request_build(ctx, package, push, target)
+
+
+def _module_push(ctx: HandlerContext, push: DistGitPush) -> Outcome:
+    refusal = _refusal(ctx, push, push.branch if ctx.settings.stream_allowed(push.branch) else None)
+    if refusal is not None:
+        refusal = refusal.replace("maps to no koji target", "is not a module stream branch")
+        return Outcome.ignored(f"not built: {refusal}")
+    return module_push.request(ctx, push)
 
 
 def _refusal(ctx: HandlerContext, push: DistGitPush, target: str | None) -> str | None:

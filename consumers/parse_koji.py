@@ -6,9 +6,10 @@ them as integers (koji.BUILD_STATES). Old fedmsg bodies lack ``instance``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from consumers.events import KojiBuildStateChange, KojiTaskStateChange
+from consumers.events import KojiBuildStateChange, KojiRepoDone, KojiTagged, KojiTaskStateChange
 from consumers.fields import NAME_RE, integer, optional_integer, optional_text, text
 from conveyor.errors import Invalid
 
@@ -55,5 +56,31 @@ def parse_build_state_change(topic: str, body: Any) -> KojiBuildStateChange:
         task_id=optional_integer(body, "task_id"),
         epoch=optional_integer(body, "epoch"),
         owner=optional_text(body, "owner"),
+        instance=optional_text(body, "instance"),
+    )
+
+
+# koji tag names: what koji's name check allows (letters, digits and ``_.+-``).
+TAG_RE = re.compile(r"[A-Za-z0-9_.+-]{1,255}")
+
+
+def parse_tag(topic: str, body: Any) -> KojiTagged:
+    body = _object(body)
+    return KojiTagged(
+        tag=text(body, "tag", TAG_RE),
+        name=text(body, "name", NAME_RE),
+        version=text(body, "version"),
+        release=text(body, "release"),
+        build_id=optional_integer(body, "build_id"),
+        user=optional_text(body, "user"),
+        instance=optional_text(body, "instance"),
+    )
+
+
+def parse_repo_done(topic: str, body: Any) -> KojiRepoDone:
+    body = _object(body)
+    return KojiRepoDone(
+        tag=text(body, "tag", TAG_RE),
+        repo_id=integer(body, "repo_id"),
         instance=optional_text(body, "instance"),
     )

@@ -106,7 +106,7 @@ class ApiSettings:
     allowed_groups: tuple[str, ...] = ()
     admins: tuple[str, ...] = ()
     token: str = ""  # a shared bearer token (sandbox, tests); empty disables it
-    token_user: str = "conveyor-token"
+    token_user: str = "conveyor-token"  # noqa: S105 -- a user name, not a secret
     page_size: int = 20
 
 

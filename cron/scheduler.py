@@ -13,6 +13,7 @@ from conveyor.db import make_session_factory
 from conveyor.koji_client import KojiClient
 from conveyor.settings import Settings
 from cron import jobs
+from cron.reconcile_modules import reconcile_modules
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def job_table(settings: Settings) -> list[Job]:
             lambda: jobs.flush_outbox(session_factory, settings),
         ),
         Job("reconcile", cron.reconcile_seconds, lambda: jobs.reconcile(session_factory, koji)),
+        Job(
+            "reconcile_modules",
+            cron.reconcile_seconds,
+            lambda: reconcile_modules(session_factory, settings, koji),
+        ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
         Job(
             "render_site",

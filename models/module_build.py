@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Index,
@@ -83,8 +84,11 @@ class ModuleBuild(Base):
     state_reason: Mapped[str] = mapped_column(Text, default="")
     batch: Mapped[int] = mapped_column(Integer, default=0)  # the batch being built
     koji_tag: Mapped[str | None] = mapped_column(String(255))
+    # "name:stream" -> koji tag, resolved at init: the build tag's inheritance, in order
+    buildrequires: Mapped[dict] = mapped_column(JSON, default=dict)
     repo_task_id: Mapped[int | None] = mapped_column(Integer)  # newRepo awaited for the batch
     last_repo_id: Mapped[int | None] = mapped_column(Integer)  # the last repo that advanced us
+    repo_requested_at: Mapped[datetime | None] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
@@ -125,7 +129,9 @@ class ModuleBuild(Base):
         old, now = self.state, utcnow()
         self.state, self.updated_at = to, now
         self.state_reason = reason
-        self.completed_at = now if to in ("done", "failed") else self.completed_at
+        self.completed_at = (
+            now if to in ("done", "failed") else None if to == "init" else self.completed_at
+        )
         session.add(
             ModuleBuildTransition(
                 module_build_id=self.id, from_state=old, to_state=to, cause=cause, reason=reason,

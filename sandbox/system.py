@@ -31,8 +31,17 @@ PREFIX = "org.fedoraproject.sandbox"
 BINDINGS = {
     "distgit": [f"{PREFIX}.git.receive", f"{PREFIX}.git.receive.#", f"{PREFIX}.pagure.git.receive"],
     "koji": [f"{PREFIX}.buildsys.task.state.change", f"{PREFIX}.buildsys.build.state.change"],
+    "module": [
+        f"{PREFIX}.conveyor.module.state.change.v1",
+        f"{PREFIX}.buildsys.tag",
+        f"{PREFIX}.buildsys.repo.done",
+    ],
 }
-CALLBACKS = {"distgit": "consumers.distgit:DistGitConsumer", "koji": "consumers.koji:KojiConsumer"}
+CALLBACKS = {
+    "distgit": "consumers.distgit:DistGitConsumer",
+    "koji": "consumers.koji:KojiConsumer",
+    "module": "consumers.module:ModuleConsumer",
+}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,7 +52,7 @@ class SandboxOptions:
     fail_patterns: tuple[str, ...] = ("*broken*",)
     drop_fraction: float = 0.0
     allowed_pushers: tuple[str, ...] = ("*",)
-    replicas: dict[str, int] = field(default_factory=lambda: {"distgit": 1, "koji": 1})
+    replicas: dict[str, int] = field(default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1})
     cron: bool = True
     reconcile_seconds: int = 3
     site_port: int | None = None  # serve the site when set

@@ -127,7 +127,7 @@ def test_environment_prefixes(env):
         "org.fedoraproject.prod.git.receiver",  # not a subtopic: no dot
         "org.fedoraproject.prod.trac.git.receive",
         "org.fedoraproject.prod.git.lookaside.texlive.new",
-        "org.fedoraproject.prod.buildsys.tag",
+        "org.fedoraproject.prod.buildsys.untag",
         "org.fedoraproject.prod.buildsys.build.state.change.extra",  # no subtopics here
         "org.fedoraproject.prod.pagure.pull-request.new",
         "org.centos.prod.buildsys.build.state.change",

@@ -8,8 +8,8 @@ import pytest
 from fedora_messaging import message as fm_message
 from jsonschema.exceptions import ValidationError
 
-from conveyor.messages import SCHEMAS, BuildStateChangeV1, build_message
-from models import Build, Package
+from conveyor.messages import SCHEMAS, BuildStateChangeV1, ModuleStateChangeV1, build_message
+from models import Build, ComponentBuild, ModuleBuild, Package
 from tests.unit.fakes import COMMIT_A
 
 
@@ -100,9 +100,68 @@ def test_build_message_uses_the_schema_class_and_the_row_id(session_factory):
     msg.validate()
     other = build_message("conveyor.something.else", {"x": 1}, "row-uuid-2")
     assert type(other) is fm_message.Message
-    assert {"conveyor.build.state.change.v1": BuildStateChangeV1} == SCHEMAS
+    assert {
+        "conveyor.build.state.change.v1": BuildStateChangeV1,
+        "conveyor.module.state.change.v1": ModuleStateChangeV1,
+    } == SCHEMAS
 
 
 def test_the_schema_is_registered_under_fedora_messages():
     name = fm_message.get_name(BuildStateChangeV1)
     assert fm_message.get_class(name) is BuildStateChangeV1
+
+
+def test_module_schema_is_registered_under_fedora_messages():
+    name = fm_message.get_name(ModuleStateChangeV1)
+    assert fm_message.get_class(name) is ModuleStateChangeV1
+
+
+def _module_announcement(session_factory, owner="alice") -> dict:
+    with session_factory.begin() as session:
+        module = ModuleBuild(
+            name="nodejs",
+            stream="5.30",
+            version=20261122010203,
+            scmurl="file:///m#x",
+            commit=COMMIT_A,
+            owner=owner,
+            modulemd="",
+            koji_tag=None,
+        )
+        session.add(module)
+        session.flush()
+        for package, batch in (("npm", 2), ("libuv", 1), ("npm-docs", 2)):
+            session.add(
+                ComponentBuild(
+                    module_build=module,
+                    package=package,
+                    ref="rawhide",
+                    commit=COMMIT_A,
+                    repository="file:///r",
+                    batch=batch,
+                )
+            )
+        session.flush()
+        session.refresh(module)
+        module.transition(session, "wait", cause="test", reason="3 components")
+        return module.announcement("init")
+
+
+def test_module_announcement_validates_and_routes_to_owner_and_components(session_factory):
+    body = _module_announcement(session_factory)
+    msg = build_message("conveyor.module.state.change.v1", body, "row-uuid-3")
+    assert isinstance(msg, ModuleStateChangeV1)
+    msg.validate()
+    assert msg.usernames == ["alice"]
+    assert msg.packages == ["libuv", "npm", "npm-docs"]
+    assert msg.summary == "module build nodejs:5.30:20261122010203:00000000 moved from init to wait"
+    assert "reason: 3 components" in str(msg)
+    assert msg.url == f"modules/{body['module_build']['id']}.html"
+    assert body["module_build"]["stream"] == "5.30"  # a string, never the float 5.3
+
+
+def test_module_announcement_without_state_fails_validation(session_factory):
+    body = _module_announcement(session_factory)
+    del body["module_build"]["state"]
+    with pytest.raises(ValidationError):
+        ModuleStateChangeV1(topic=ModuleStateChangeV1.topic, body=body).validate()

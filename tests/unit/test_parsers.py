@@ -7,9 +7,19 @@ from pathlib import Path
 import pytest
 
 from consumers import dispatch
-from consumers.events import DistGitPush, KojiBuildStateChange, KojiTaskStateChange
+from consumers.events import (
+    DistGitPush,
+    KojiBuildStateChange,
+    KojiRepoDone,
+    KojiTagged,
+    KojiTaskStateChange,
+)
 from consumers.parse_distgit import parse_git_receive, parse_pagure_git_receive
-from consumers.parse_koji import parse_build_state_change, parse_task_state_change
+from consumers.parse_koji import (
+    parse_build_state_change,
+    parse_repo_done,
+    parse_task_state_change,
+)
 from conveyor.errors import Invalid
 from tests.unit.fakes import COMMIT_A, MESSAGES, OLD_COMMIT, corpus, load_message
 
@@ -133,10 +143,38 @@ def test_koji_task_state_files(name):
     assert _parse_file(MESSAGES / "koji_task_state" / name) == EXPECTED_TASKS[name]
 
 
-@pytest.mark.parametrize("path", corpus("koji_tag", "koji_untag", "koji_repo_done"),
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", corpus("koji_untag"), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_koji_families_without_a_parser_have_no_route(path):
     assert dispatch.route_for(load_message(path)["topic"]) is None
+
+
+@pytest.mark.parametrize("path", corpus("koji_tag"), ids=lambda p: p.name)
+def test_koji_tag_files(path):
+    event = _parse_file(path)
+    body = load_message(path)["body"]
+    assert isinstance(event, KojiTagged)
+    assert event.tag == body["tag"]
+    assert event.nvr == f"{body['name']}-{body['version']}-{body['release']}"
+    assert event.instance == body.get("instance")
+
+
+@pytest.mark.parametrize("path", corpus("koji_repo_done"), ids=lambda p: p.name)
+def test_koji_repo_done_files(path):
+    body = load_message(path)["body"]
+    if "tag" not in body:
+        with pytest.raises(Invalid, match=r"body\.tag"):
+            _parse_file(path)
+        return
+    event = _parse_file(path)
+    assert event == KojiRepoDone(body["tag"], body["repo_id"], body.get("instance"))
+
+
+@pytest.mark.parametrize(
+    "body", [{"tag": "x y", "repo_id": 1}, {"tag": "f44-build", "repo_id": "1"}, []]
+)
+def test_bad_repo_done_bodies(body):
+    with pytest.raises(Invalid):
+        parse_repo_done("org.fedoraproject.prod.buildsys.repo.done", body)
 
 
 def test_php_simplepie_in_detail():

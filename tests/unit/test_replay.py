@@ -97,10 +97,26 @@ def test_nothing_but_dist_git_pushes_asks_koji_for_anything(corpus_reports):
 def test_families_without_a_route_are_ignored(corpus_reports):
     for report in corpus_reports:
         family = Path(report.file).parent.name
-        if family in ("bodhi", "ci_result", "compose", "module_build", "other", "koji_tag",
-                      "koji_untag", "koji_repo_done"):
+        if family in ("bodhi", "ci_result", "compose", "module_build", "other", "koji_untag"):
             assert report.outcome == "ignored", report
             assert report.reason.startswith("no handler for topic"), report
+
+
+def test_tags_and_repos_of_other_tags_are_ignored(corpus_reports):
+    """Fedora's tags are not module build tags; a repo.done naming no tag is malformed."""
+    seen = 0
+    for report in corpus_reports:
+        family = Path(report.file).parent.name
+        if family not in ("koji_tag", "koji_repo_done"):
+            continue
+        seen += 1
+        if report.file.endswith("koji_repo_done/002.json"):  # body is {"instance": "arm"}
+            assert report.outcome == "rejected", report
+            assert "body.tag" in report.reason
+        else:
+            assert report.outcome == "ignored", report
+            assert "module build" in report.reason, report
+    assert seen == 12
 
 
 def test_koji_messages_of_other_builds_are_ignored(corpus_reports):
@@ -255,7 +271,7 @@ def test_cli_replay_with_settings_and_several_paths(tmp_path):
     assert lines[1].startswith("handled")
     assert "one.jsonl:1" in lines[1]
     assert lines[2].startswith("ignored")
-    assert "one.jsonl:2: namespace 'tests'" in lines[2]
+    assert "one.jsonl:2: not built: namespace 'tests'" in lines[2]
 
 
 def test_cli_replay_of_an_unreadable_file_fails_cleanly(tmp_path):
