@@ -80,20 +80,19 @@ def _git(*args: str, cwd: str | None = None, timeout: float = 120.0) -> str:
     except subprocess.TimeoutExpired as exc:
         raise GitUnavailable(f"git {args[0]} timed out after {timeout:.0f} s") from exc
     if done.returncode != 0:
-        raise _GitFailed(done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"])
+        raise _GitFailed(done.stderr.strip() or f"git exited with {done.returncode}")
     return done.stdout
 
 
 class _GitFailed(Exception):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(lines[0] if lines else "git failed")
+    """git said no; the text is its whole stderr."""
 
 
 def _unreachable(repo_url: str, exc: _GitFailed) -> Exception:
     text = str(exc)
     if "not found" in text or "does not appear to be a git repository" in text:
         return RefNotFound(f"{repo_url}: repository not found")
-    return GitUnavailable(f"{repo_url}: {text}")
+    return GitUnavailable(f"{repo_url}: {text.splitlines()[0]}")
 
 
 def resolve_ref(repo_url: str, ref: str, timeout: float = 120.0) -> str:
