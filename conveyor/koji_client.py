@@ -19,7 +19,10 @@ import koji
 import requests
 
 from conveyor.errors import KojiError, Retryable
+from conveyor.koji_modules import KojiModuleOps, RecordingModuleOps, RepoInfo, TagPlan
 from conveyor.settings import KojiSettings
+
+__all__ = ["Koji", "KojiClient", "RecordingKoji", "RepoInfo", "TagPlan", "TaskStatus"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,10 +41,16 @@ class TaskStatus:
 
 class Koji(Protocol):
     def find_build_task(self, source: str, target: str) -> int | None: ...
-    def submit_build(self, source: str, target: str) -> int: ...
+    def submit_build(self, source: str, target: str, opts: dict | None = None) -> int: ...
     def task_statuses(self, task_ids: list[int]) -> dict[int, TaskStatus]: ...
     def task_failure(self, task_id: int) -> str: ...
     def cancel_task(self, task_id: int) -> None: ...
+    # module builds (conveyor.koji_modules)
+    def ensure_module_tags(self, plan: TagPlan) -> None: ...
+    def tag_builds(self, tag: str, nvrs: list[str]) -> dict[str, int | None]: ...
+    def new_repo(self, tag: str) -> int: ...
+    def latest_repo(self, tag: str) -> RepoInfo | None: ...
+    def tagged_nvrs(self, tags: list[str]) -> dict[str, set[str]]: ...
 
 
 @contextmanager
@@ -56,8 +65,10 @@ def _classified(call: str) -> Iterator[None]:
         raise Retryable(f"koji unavailable during {call}: {exc}") from exc
 
 
-class KojiClient:
+class KojiClient(KojiModuleOps):
     """Talks XML-RPC to a koji hub through ``koji.ClientSession``."""
+
+    _guard = staticmethod(_classified)
 
     def __init__(self, settings: KojiSettings):
         self.settings = settings
@@ -111,8 +122,10 @@ class KojiClient:
                 return int(task["id"])
         return None
 
-    def submit_build(self, source: str, target: str) -> int:
-        return int(self._call("build", lambda: self.session.build(source, target, {})))
+    def submit_build(self, source: str, target: str, opts: dict | None = None) -> int:
+        """Start a build task; ``opts`` go to koji's ``build`` (e.g. ``{"skip_tag": True}``)."""
+        options = dict(opts or {})
+        return int(self._call("build", lambda: self.session.build(source, target, options)))
 
     def task_statuses(self, task_ids: list[int]) -> dict[int, TaskStatus]:
         """States of many tasks, plus the build each one made, in ONE multicall."""
@@ -157,19 +170,25 @@ def _result_or_none(call: Any) -> Any:
 
 
 @dataclass
-class RecordingKoji:
+class RecordingKoji(RecordingModuleOps):
     """An empty koji that records state-changing calls instead of making them."""
 
     actions: list[dict] = field(default_factory=list)
     next_task_id: int = 1
 
+    def _new_task_id(self) -> int:
+        self.next_task_id += 1
+        return self.next_task_id - 1
+
     def find_build_task(self, source: str, target: str) -> int | None:
         return None
 
-    def submit_build(self, source: str, target: str) -> int:
-        self.actions.append({"kind": "koji.build", "source": source, "target": target})
-        self.next_task_id += 1
-        return self.next_task_id - 1
+    def submit_build(self, source: str, target: str, opts: dict | None = None) -> int:
+        action = {"kind": "koji.build", "source": source, "target": target}
+        if opts:
+            action["opts"] = dict(opts)
+        self.actions.append(action)
+        return self._new_task_id()
 
     def task_statuses(self, task_ids: list[int]) -> dict[int, TaskStatus]:
         return {}

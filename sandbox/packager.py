@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -158,14 +159,24 @@ class Packager:
         self.git(clone, "commit", "--quiet", "-a", "-m", summary)
         return self.head(name)
 
-    def commit_file(self, name: str, branch: str, path: str, content: str, message: str) -> str:
-        """Write one file (e.g. a modulemd) in the clone and commit it."""
+    def commit_file(
+        self,
+        name: str,
+        branch: str,
+        path: str,
+        content: str,
+        message: str,
+        allow_empty: bool = False,
+    ) -> str:
+        """Write one file (e.g. a modulemd) in the clone and commit it (``allow_empty``:
+        commit even when the content did not change, as a rebuild request does)."""
         clone = self.checkout(name, branch)
         target = clone / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
         self.git(clone, "add", path)
-        self.git(clone, "commit", "--quiet", "-m", message)
+        empty = ["--allow-empty"] if allow_empty else []
+        self.git(clone, "commit", "--quiet", *empty, "-m", message)
         return self.head(name)
 
     def push(self, name: str, branch: str, pusher: str = "packager", force: bool = False) -> str:
@@ -182,3 +193,35 @@ class Packager:
     ) -> str:
         self.bump(name, branch, version=version)
         return self.push(name, branch, pusher=pusher)
+
+    # -- modules -----------------------------------------------------------------
+
+    def in_namespace(self, namespace: str) -> Packager:
+        """The same packager working in another namespace (its own clones there)."""
+        other = copy.copy(self)
+        other.namespace = namespace
+        return other
+
+    def create_module(
+        self, name: str, branch: str, modulemd_text: str, pusher: str = "packager"
+    ) -> str:
+        """Create ``modules/<name>`` (if new), commit ``<name>.yaml`` on ``branch`` and push
+        it (the hook publishes the push); returns the pushed commit."""
+        self.distgit.create_repo("modules", name)
+        return self._push_modulemd(name, branch, modulemd_text, pusher, f"Module {name}")
+
+    def update_module(
+        self, name: str, branch: str, modulemd_text: str, pusher: str = "packager"
+    ) -> str:
+        """Commit a new ``<name>.yaml`` on ``branch`` of an existing module repository and
+        push it; an unchanged text still makes a (empty) commit, a rebuild request."""
+        if not self.distgit.exists("modules", name):
+            raise ValueError(f"no module repository modules/{name}: create_module first")
+        return self._push_modulemd(name, branch, modulemd_text, pusher, f"Update module {name}")
+
+    def _push_modulemd(self, name: str, branch: str, text: str, pusher: str, message: str) -> str:
+        modules = self.in_namespace("modules")
+        modules.commit_file(name, branch, f"{name}.yaml", text, message, allow_empty=True)
+        sha = modules.push(name, branch, pusher=pusher)
+        self.last_push_output = modules.last_push_output
+        return sha

@@ -143,14 +143,19 @@ class Actions:
 
     # -- tags --------------------------------------------------------------------
 
-    def tag_build(self, build: Build, tag: Tag) -> Listing:
+    def tag_build(self, build: Build, tag: Tag, force: bool = False) -> Listing:
+        """Tag ``build``; a build already in the tag is a TagError, unless ``force``
+        re-tags it (it becomes the newest entry of the tag again)."""
         with self.store.transaction() as store:
             if build.state != BuildState.COMPLETE:
                 raise TagError(
                     f"build {build.nvr} not complete: state {BuildState(build.state).name}"
                 )
-            if store.find_one("listing", lambda x: (x.tag_id, x.build_id) == (tag.id, build.id)):
+            old = store.find("listing", lambda x: (x.tag_id, x.build_id) == (tag.id, build.id))
+            if old and not force:
                 raise TagError(f"build {build.nvr} already tagged ({tag.name})")
+            for row in old:
+                store.delete("listing", row.id)
             listing = store.put(
                 Listing(
                     id=store.next_id("listing"),

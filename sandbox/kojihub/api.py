@@ -1,4 +1,6 @@
-"""The koji API methods for tasks and builds (tags, targets, repos: ``api_tags``).
+"""The koji API methods for tasks and builds (tags and targets: ``api_tags``; inheritance,
+tagging and repos, package lists, groups: ``api_inheritance``, ``api_tagging``,
+``api_packages``, ``api_groups``).
 
 Parameter names follow koji's hub, because clients may pass them as keywords.
 """
@@ -11,6 +13,10 @@ import time
 from typing import Any
 
 from .actions import Actions
+from .api_groups import GroupMethods
+from .api_inheritance import InheritanceMethods
+from .api_packages import PackageMethods
+from .api_tagging import TaggingMethods
 from .api_tags import TagMethods
 from .builder import Builder
 from .errors import GenericError, ParameterError, StoredFault
@@ -24,7 +30,7 @@ from .views import build_info, task_info
 KOJI_VERSION = "1.36.0"
 
 
-class KojiAPI(TagMethods):
+class KojiAPI(TagMethods, InheritanceMethods, TaggingMethods, PackageMethods, GroupMethods):
     """Methods callable over XML-RPC; ``EXPORTS`` maps wire names to attribute names."""
 
     EXPORTS: dict[str, str] = {
@@ -40,7 +46,11 @@ class KojiAPI(TagMethods):
             "cancelTask",
             "getBuild",
             "listBuilds",
-            *TagMethods.TAG_EXPORTS,
+            *TagMethods.METHODS,
+            *InheritanceMethods.METHODS,
+            *TaggingMethods.METHODS,
+            *PackageMethods.METHODS,
+            *GroupMethods.METHODS,
         )
     } | {
         "sandbox.stats": "sandbox_stats",

@@ -3,7 +3,8 @@
 A ``build`` task opens shortly after it is created, reads the NVR from the
 spec at the requested commit, creates the build (or fails as a duplicate), and
 ``delay`` seconds later completes it (or fails it when the package matches a
-fail pattern), tagging the build into the target's destination tag. A
+fail pattern), tagging the build into the target's destination tag unless the
+build's opts say ``skip_tag`` (then it is only built, as in koji). A
 ``newRepo`` task completes after ``delay`` and announces the repository.
 """
 
@@ -15,28 +16,38 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .actions import ACTIVE_TASK_STATES, Actions
+from .api_packages import package_problem
 from .errors import BuildError, GenericError
+from .inheritance import build_config
 from .messages import REPO_DONE_TOPIC, repo_done_message
 from .model import Build, BuildState, Repo, Tag, Target, Task, TaskState
 from .specfile import SpecError, parse_source, read_nvr
+from .store import Store
 
 log = logging.getLogger(__name__)
 
 
-def dist_of(store_get: Callable[[str, int], object], tag: Tag) -> str:
-    """The ``%dist`` of a build tag: its ``rpm.macro.dist`` extra, inherited from parents."""
-    seen: set[int] = set()
-    current: Tag | None = tag
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        if "rpm.macro.dist" in current.extra:
-            return str(current.extra["rpm.macro.dist"])
-        current = store_get("tag", current.parent) if current.parent else None  # type: ignore
-    return ""
+def dist_of(store: Store, tag: Tag) -> str:
+    """The ``%dist`` of a build tag: its ``rpm.macro.dist`` extra, or the one it inherits
+    (koji's build config: parents by priority, links with ``noconfig`` skipped)."""
+    return str(build_config(store, tag)["extra"].get("rpm.macro.dist") or "")
+
+
+def dest_refusal(store: Store, dest: Tag, name: str) -> str | None:
+    """Why kojid would refuse to build package ``name`` for ``dest`` (unless skip_tag)."""
+    if dest.locked:
+        return f"Destination tag {dest.name} is locked"
+    package = store.find_one("package", lambda p: p.name == name)
+    problem = package_problem(store, dest.id, package.id if package else -1)
+    if problem == "missing":
+        return f"package {name} not in list for tag {dest.name}"
+    if problem == "blocked":
+        return f"package {name} is blocked for tag {dest.name}"
+    return None
 
 
 class Builder:
@@ -152,12 +163,17 @@ class Builder:
                 BuildError(f"the sandbox hub only reads git+file:// sources, cannot fetch {src}"),
             )
             return
-        dist = dist_of(self.store.get, self.store.get("tag", target.build_tag))
+        dist = dist_of(self.store, self.store.get("tag", target.build_tag))
         try:
             nvr = read_nvr(self.distgit_root, source, dist)
         except SpecError as exc:
             self.actions.fail_task(task.id, BuildError(f"cannot read the spec: {exc}"))
             return
+        if not opts.get("scratch") and not opts.get("skip_tag"):
+            refusal = dest_refusal(self.store, self.store.get("tag", target.dest_tag), nvr.name)
+            if refusal:
+                self.actions.fail_task(task.id, BuildError(refusal))
+                return
         if opts.get("scratch"):
             self.schedule(self.delay, "finish", task.id)
             return
@@ -205,7 +221,8 @@ class Builder:
         if done is None:
             return
         target = self.store.find_one("target", lambda t: t.name == task.request[1])
-        if target is not None:
+        opts = task.request[2] if len(task.request) > 2 and task.request[2] else {}
+        if target is not None and not opts.get("skip_tag"):
             self.actions.tag_build(done, self.store.get("tag", target.dest_tag))
         self.actions.close_task(
             task_id,

@@ -17,6 +17,10 @@ class TagError(GenericError):
     fault_code = 1003
 
 
+class ActionNotAllowed(GenericError):
+    fault_code = 1004
+
+
 class BuildError(GenericError):
     fault_code = 1005
 

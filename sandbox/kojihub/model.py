@@ -35,6 +35,12 @@ OWNER_NAME = "conveyor"
 HOST_ID = 1
 HOST_NAME = "sandbox-builder.localdomain"
 
+# koji's stock permissions (a tag's ``perm``); the id of each is its position + 1.
+PERMISSIONS = (
+    "admin", "appliance", "build", "dist-repo", "host", "image", "image-import", "livecd",
+    "maven-import", "regen-repo", "repo", "sign", "tag", "target", "win-admin", "win-import",
+)  # fmt: skip
+
 
 @dataclass
 class Task:
@@ -77,10 +83,26 @@ class Build:
 class Tag:
     id: int
     name: str
-    arches: str = "x86_64 aarch64"
-    parent: int | None = None
+    arches: str | None = "x86_64 aarch64"
+    parent: int | None = None  # legacy single parent; the store turns it into an Inheritance
     locked: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    perm: str | None = None
+    blocked_extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inheritance:
+    """One parent link of a tag (koji's tag_inheritance row)."""
+
+    id: int
+    tag_id: int
+    parent_id: int
+    priority: int
+    maxdepth: int | None = None
+    intransitive: bool = False
+    noconfig: bool = False
+    pkg_filter: str = ""
 
 
 @dataclass
@@ -116,6 +138,65 @@ class Package:
     name: str
 
 
+@dataclass
+class User:
+    """A package owner named in a package list (created on first use)."""
+
+    id: int
+    name: str
+
+
+@dataclass
+class TagPackage:
+    """A package in a tag's package list (koji's tag_packages + tag_package_owners)."""
+
+    id: int
+    tag_id: int
+    package_id: int
+    owner_id: int
+    blocked: bool = False
+    extra_arches: str | None = None
+
+
+@dataclass
+class Group:
+    """A comps group name (koji's groups table)."""
+
+    id: int
+    name: str
+
+
+@dataclass
+class TagGroup:
+    """A group in a tag (koji's group_config)."""
+
+    id: int
+    tag_id: int
+    group_id: int
+    blocked: bool = False
+    exported: bool = True
+    display_name: str = ""
+    is_default: bool | None = None
+    uservisible: bool = True
+    description: str | None = None
+    langonly: str | None = None
+    biarchonly: bool = False
+
+
+@dataclass
+class GroupPackage:
+    """A package of a group in a tag (koji's group_package_listing)."""
+
+    id: int
+    tag_id: int
+    group_id: int
+    package: str
+    blocked: bool = False
+    type: str = "mandatory"
+    basearchonly: bool | None = None
+    requires: str | None = None
+
+
 RECORD_TYPES: dict[str, type] = {
     "task": Task,
     "build": Build,
@@ -124,4 +205,10 @@ RECORD_TYPES: dict[str, type] = {
     "listing": Listing,
     "repo": Repo,
     "package": Package,
+    "inheritance": Inheritance,
+    "user": User,
+    "tag_package": TagPackage,
+    "group": Group,
+    "tag_group": TagGroup,
+    "group_package": GroupPackage,
 }

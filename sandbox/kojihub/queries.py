@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import GenericError, ParameterError
-from .model import Build, Tag, Target
+from .model import OWNER_ID, OWNER_NAME, RECORD_TYPES, Build, Tag, Target
 from .store import Store
 
 
@@ -65,14 +65,52 @@ def resolve_build(store: Store, info: Any, strict: bool = False) -> Build | None
     return build
 
 
-def tag_chain(store: Store, tag: Tag) -> list[Tag]:
-    """The tag and its parents, nearest first (simple single-parent inheritance)."""
-    chain: list[Tag] = []
-    current: Tag | None = tag
-    while current is not None and all(t.id != current.id for t in chain):
-        chain.append(current)
-        current = store.get("tag", current.parent) if current.parent else None
-    return chain
+def resolve_named(store: Store, kind: str, info: Any, strict: bool = False) -> Any | None:
+    """A package, group or user record by id or name (koji's ``lookup_name``)."""
+    if isinstance(info, dict):
+        info = info.get("id", info.get("name"))
+    if isinstance(info, bool) or not isinstance(info, int | str):
+        raise ParameterError(f"Invalid name or id value: {info!r}")
+    found = (
+        store.get(kind, info)
+        if isinstance(info, int)
+        else store.find_one(kind, lambda r: r.name == info)
+    )
+    if found is None and strict:
+        table = TABLES.get(kind, kind)
+        raise GenericError(f"No such entry in table {table}: {info}")
+    return found
+
+
+TABLES = {"group": "groups", "user": "users"}
+
+
+def named_id(store: Store, kind: str, name: str) -> int:
+    """The id of the ``kind`` record called ``name``, created when missing."""
+    with store.transaction():
+        found = store.find_one(kind, lambda r: r.name == name)
+        if found is None:
+            found = store.put(RECORD_TYPES[kind](id=store.next_id(kind), name=name))
+        return int(found.id)
+
+
+def owner_id(store: Store, owner: Any) -> int:
+    """A package owner: the hub's own user, a known user id, or a user name (created)."""
+    if owner in (OWNER_ID, OWNER_NAME):
+        return OWNER_ID
+    if isinstance(owner, str) and owner:
+        return named_id(store, "user", owner)
+    user = resolve_named(store, "user", owner)
+    if user is None:
+        raise GenericError(f"No such user: {owner!r}")
+    return int(user.id)
+
+
+def owner_name(store: Store, user_id: int) -> str:
+    if user_id == OWNER_ID:
+        return OWNER_NAME
+    user = store.get("user", user_id)
+    return user.name if user else str(user_id)
 
 
 def apply_query_opts(

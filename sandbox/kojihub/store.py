@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .model import RECORD_TYPES, Tag, Target
+from .model import RECORD_TYPES, Inheritance, Tag, Target
 
 R = TypeVar("R")
 
 # First id of each kind: distinct ranges make a task id mistaken for a build id obvious.
-FIRST_IDS = {"task": 100001, "build": 2001}
+FIRST_IDS = {"task": 100001, "build": 2001, "user": 2}  # user 1 is the hub's own owner
 
 DEFAULT_TARGETS: list[tuple[str, str, str, str]] = [
     # (target, build tag, destination tag, dist)
@@ -61,6 +61,8 @@ class Store:
         self._db: sqlite3.Connection | None = None
         if state_path is not None:
             self._open_db(state_path)
+            with self.transaction():
+                self._migrate_parents()
         if not self._records["target"]:
             with self.transaction():
                 self._seed()
@@ -82,6 +84,15 @@ class Store:
             if cls is not None:
                 record = cls(**json.loads(data))
                 self._records[kind][record.id] = record
+
+    def _migrate_parents(self) -> None:
+        """State files of older hubs kept one ``parent`` per tag: make it an inheritance link."""
+        for tag in self.find("tag", lambda t: t.parent is not None):
+            if not self.find_one("inheritance", lambda x, t=tag: x.tag_id == t.id):
+                link = Inheritance(self.next_id("inheritance"), tag.id, tag.parent, priority=0)
+                self.put(link)
+            tag.parent = None
+            self.put(tag)
 
     def close(self) -> None:
         with self._lock:

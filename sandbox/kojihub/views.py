@@ -10,6 +10,7 @@ from .model import (
     HOST_NAME,
     OWNER_ID,
     OWNER_NAME,
+    PERMISSIONS,
     Build,
     BuildState,
     Listing,
@@ -112,17 +113,22 @@ def tagged_build_info(build: Build, tag: Tag, listing: Listing) -> dict[str, Any
     return info
 
 
-def tag_info(tag: Tag) -> dict[str, Any]:
+def tag_info(tag: Tag, blocked: bool = False) -> dict[str, Any]:
+    """``getTag``: with ``blocked``, extra maps key -> [blocked, value] and lists blocks."""
+    extra: dict[str, Any] = dict(tag.extra)
+    if blocked:
+        extra = {k: [False, v] for k, v in extra.items()}
+        extra.update({k: [True, None] for k in tag.blocked_extra})
     return {
         "id": tag.id,
         "name": tag.name,
         "arches": tag.arches,
         "locked": tag.locked,
-        "perm": None,
-        "perm_id": None,
+        "perm": tag.perm,
+        "perm_id": PERMISSIONS.index(tag.perm) + 1 if tag.perm in PERMISSIONS else None,
         "maven_support": False,
         "maven_include_all": False,
-        "extra": dict(tag.extra),
+        "extra": extra,
     }
 
 

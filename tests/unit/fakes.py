@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from consumers.pipeline import Incoming
-from conveyor.koji_client import TaskStatus
+from conveyor.koji_client import RepoInfo, TagPlan, TaskStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = ROOT / "tests" / "data" / "fedora-messages"
@@ -27,7 +27,12 @@ PROD = "org.fedoraproject.prod."
 
 @dataclass
 class FakeKoji:
-    """Implements ``conveyor.koji_client.Koji``; records every call, answers as told."""
+    """Implements ``conveyor.koji_client.Koji``; records every call, answers as told.
+
+    Module operations keep a tiny koji in memory: ``tagged`` (tag -> NVRs, tagging
+    takes effect at once), ``repos`` (tag -> the RepoInfo ``latest_repo`` answers),
+    ``module_tags`` (the plans ensured, by tag).
+    """
 
     next_task_id: int = 1000
     existing: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -36,10 +41,25 @@ class FakeKoji:
     submit_error: BaseException | None = None
     find_error: BaseException | None = None
     submitted: list[tuple[str, str]] = field(default_factory=list)
+    submitted_opts: list[dict[str, Any]] = field(default_factory=list)
     find_calls: list[tuple[str, str]] = field(default_factory=list)
     status_calls: list[list[int]] = field(default_factory=list)
     failure_calls: list[int] = field(default_factory=list)
     canceled: list[int] = field(default_factory=list)
+    # module builds
+    ensure_error: BaseException | None = None
+    tag_error: BaseException | None = None
+    repo_error: BaseException | None = None
+    ensured: list[TagPlan] = field(default_factory=list)
+    module_tags: dict[str, TagPlan] = field(default_factory=dict)
+    tagged: dict[str, set[str]] = field(default_factory=dict)
+    tag_calls: list[tuple[str, list[str]]] = field(default_factory=list)
+    repo_requests: list[str] = field(default_factory=list)
+    repos: dict[str, RepoInfo] = field(default_factory=dict)
+
+    def _task_id(self) -> int:
+        self.next_task_id += 1
+        return self.next_task_id - 1
 
     def find_build_task(self, source: str, target: str) -> int | None:
         self.find_calls.append((source, target))
@@ -47,12 +67,12 @@ class FakeKoji:
             raise self.find_error
         return self.existing.get((source, target))
 
-    def submit_build(self, source: str, target: str) -> int:
+    def submit_build(self, source: str, target: str, opts: dict | None = None) -> int:
         if self.submit_error is not None:
             raise self.submit_error
         self.submitted.append((source, target))
-        self.next_task_id += 1
-        return self.next_task_id - 1
+        self.submitted_opts.append(dict(opts or {}))
+        return self._task_id()
 
     def task_statuses(self, task_ids: list[int]) -> dict[int, TaskStatus]:
         self.status_calls.append(list(task_ids))
@@ -64,6 +84,37 @@ class FakeKoji:
 
     def cancel_task(self, task_id: int) -> None:
         self.canceled.append(task_id)
+
+    def ensure_module_tags(self, plan: TagPlan) -> None:
+        if self.ensure_error is not None:
+            raise self.ensure_error
+        self.ensured.append(plan)
+        self.module_tags[plan.tag] = plan
+        for tag in (plan.tag, plan.build_tag):
+            self.tagged.setdefault(tag, set())
+
+    def tag_builds(self, tag: str, nvrs: list[str]) -> dict[str, int | None]:
+        self.tag_calls.append((tag, list(nvrs)))
+        if self.tag_error is not None:
+            raise self.tag_error
+        present = self.tagged.setdefault(tag, set())
+        result: dict[str, int | None] = {}
+        for nvr in dict.fromkeys(n for n in nvrs if n):
+            result[nvr] = None if nvr in present else self._task_id()
+            present.add(nvr)
+        return result
+
+    def new_repo(self, tag: str) -> int:
+        if self.repo_error is not None:
+            raise self.repo_error
+        self.repo_requests.append(tag)
+        return self._task_id()
+
+    def latest_repo(self, tag: str) -> RepoInfo | None:
+        return self.repos.get(tag)
+
+    def tagged_nvrs(self, tags: list[str]) -> dict[str, set[str]]:
+        return {t: set(self.tagged.get(t, set())) for t in tags}
 
 
 def new_id() -> str:
