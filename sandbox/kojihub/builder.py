@@ -25,7 +25,7 @@ from .errors import BuildError, GenericError
 from .inheritance import build_config
 from .messages import REPO_DONE_TOPIC, repo_done_message
 from .model import Build, BuildState, Repo, Tag, Target, Task, TaskState
-from .specfile import SpecError, parse_source, read_nvr
+from .specfile import SpecError, marked_to_fail, parse_source, read_nvr
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,8 @@ class Builder:
         build = self._building(task_id)
         source = parse_source(str(task.request[0]))
         name = build.name if build else source.name if source else ""
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.fail_patterns):
+        marked = source is not None and marked_to_fail(self.distgit_root, source)
+        if marked or any(fnmatch.fnmatchcase(name, pattern) for pattern in self.fail_patterns):
             if build is not None:
                 self.actions.move_build(build.id, BuildState.FAILED, task.request)
             self.actions.fail_task(

@@ -79,8 +79,29 @@ def _git(repo: Path, *args: str) -> str:
     return proc.stdout
 
 
+# A spec line that makes the sandbox fail the build, as a broken spec would in mock; a
+# packager "fixes" the package by pushing a commit without it.
+FAIL_MARKER = "# sandbox: fail"
+
+
+def marked_to_fail(distgit_root: Path, source: Source) -> bool:
+    try:
+        return FAIL_MARKER in _spec_text(distgit_root, source)
+    except SpecError:
+        return False
+
+
 def read_nvr(distgit_root: Path, source: Source, dist: str) -> NVR:
     """The NVR that building ``source`` for a target with ``dist`` would produce."""
+    text = _spec_text(distgit_root, source)
+    repo = distgit_root / source.namespace / f"{source.name}.git"
+    count = 1
+    if "autorelease" in text:
+        count = int(_git(repo, "rev-list", "--count", source.commit).strip() or 1)
+    return nvr_from_spec(text, dist, autorelease=count)
+
+
+def _spec_text(distgit_root: Path, source: Source) -> str:
     for pattern, value in (
         (NAMESPACE_RE, source.namespace),
         (NAME_RE, source.name),
@@ -91,11 +112,7 @@ def read_nvr(distgit_root: Path, source: Source, dist: str) -> NVR:
     repo = distgit_root / source.namespace / f"{source.name}.git"
     if not repo.is_dir():
         raise SpecError(f"no such repository: {source.namespace}/{source.name}")
-    text = _git(repo, "show", f"{source.commit}:{source.name}.spec")
-    count = 1
-    if "autorelease" in text:
-        count = int(_git(repo, "rev-list", "--count", source.commit).strip() or 1)
-    return nvr_from_spec(text, dist, autorelease=count)
+    return _git(repo, "show", f"{source.commit}:{source.name}.spec")
 
 
 def dist_macros(dist: str) -> dict[str, str]:
