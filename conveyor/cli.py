@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from conveyor import settings as settings_mod
+from conveyor.cli_api import api_command, module_build
 from conveyor.cli_modulemd import modulemd
 from conveyor.errors import ConfigError
 
@@ -136,3 +137,7 @@ def demo(workdir: Path | None, port: int, no_wait: bool) -> None:
     from sandbox.demo import run_demo
 
     run_demo(workdir=workdir, site_port=port, wait=not no_wait)
+
+
+main.add_command(api_command)
+main.add_command(module_build)
