@@ -40,10 +40,10 @@ data:
 """
 
 
-def modulemd(components: dict[str, int]) -> str:
-    """A v2 document: package -> buildorder."""
+def modulemd(components: dict[str, int], ref: str = "rawhide") -> str:
+    """A v2 document: package -> buildorder, every component at ``ref``."""
     lines = "".join(
-        f"      {name}:\n        rationale: needed\n        ref: rawhide\n"
+        f"      {name}:\n        rationale: needed\n        ref: {ref}\n"
         f"        buildorder: {order}\n"
         for name, order in components.items()
     )
