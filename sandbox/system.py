@@ -56,6 +56,7 @@ class SandboxOptions:
     cron: bool = True
     reconcile_seconds: int = 3
     site_port: int | None = None  # serve the site when set
+    api_port: int | None = None  # run `conveyor api` (the module build REST API) when set
     extra_settings: dict = field(default_factory=dict)
 
 
@@ -68,6 +69,7 @@ class Sandbox:
         self.own_broker = broker is None
         self.broker = broker or RabbitMQ(self.workdir / "rabbitmq")
         self.token = uuid.uuid4().hex[:8]
+        self.api_token = uuid.uuid4().hex  # the sandbox's stand-in for a front proxy's login
         self.processes = Supervisor(self.workdir / "logs")
         self.hub_port = free_port()
         self.settings_path = self.workdir / "settings.yaml"
@@ -93,7 +95,14 @@ class Sandbox:
             self.start_cron()
         if self.options.site_port:
             self._start_site_server(self.options.site_port)
+        if self.options.api_port:
+            argv = [str(Path(sys.executable).parent / "conveyor"), "api"]
+            self.processes.start("api", argv, env=self._env())
         return self
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.options.api_port}/rida"
 
     def queue(self, consumer: str) -> str:
         return f"conveyor_{consumer}_{self.token}"
@@ -113,6 +122,12 @@ class Sandbox:
             },
             "allowed_pushers": list(self.options.allowed_pushers),
             "site": {"output_dir": str(self.workdir / "site")},
+            "api": {
+                "port": self.options.api_port or 5005,
+                "token": self.api_token,
+                "token_user": "packager",
+                "allowed_users": ["*"],
+            },
             "cron": {
                 "outbox_flush_seconds": 2,
                 "outbox_grace_seconds": 2,

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from consumers.module_intake import prepare, record
 from models import ModuleBuild
 from sandbox.broker import RabbitMQ
+from sandbox.modulemd_template import modulemd
 from sandbox.system import Sandbox, SandboxOptions
-from tests.unit.module_world import modulemd
 
 pytestmark = pytest.mark.integration
 

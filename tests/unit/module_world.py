@@ -19,37 +19,8 @@ from conveyor.koji_client import RepoInfo
 from conveyor.settings import Settings, parse
 from models import ComponentBuild, ModuleBuild, OutboxMessage
 from models.module_build import submit
+from sandbox.modulemd_template import modulemd
 from tests.unit.fakes import PROD, FakeKoji, build_message, new_id
-
-MODULEMD = """\
-document: modulemd
-version: 2
-data:
-  summary: A test module
-  description: A module with {count} components in {batches} batches.
-  license:
-    module: [MIT]
-  dependencies:
-    - buildrequires:
-        platform: [f43]
-      requires:
-        platform: [f43]
-  components:
-    rpms:
-{components}
-"""
-
-
-def modulemd(components: dict[str, int], ref: str = "rawhide") -> str:
-    """A v2 document: package -> buildorder, every component at ``ref``."""
-    lines = "".join(
-        f"      {name}:\n        rationale: needed\n        ref: {ref}\n"
-        f"        buildorder: {order}\n"
-        for name, order in components.items()
-    )
-    return MODULEMD.format(
-        count=len(components), batches=len(set(components.values())), components=lines
-    )
 
 
 def git(*args: str, cwd: Path) -> str:
