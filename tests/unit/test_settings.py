@@ -220,3 +220,30 @@ def test_unreadable_or_non_yaml_file_is_a_config_error(tmp_path, setup):
     with pytest.raises(ConfigError) as info:
         settings_mod.load(path)
     assert str(path) in str(info.value)
+
+
+def test_module_and_api_settings_are_checked_all_at_once():
+    raw = {
+        "modules": {
+            "ready_on_done": "yes",
+            "platform_tag": "f-build",
+            "max_concurrent_builds": 0,
+            "stream_branches": "(",
+        },
+        "api": {"prefix": "rida/", "admins": "root"},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse(raw, env={})
+    problems = caught.value.problems
+    assert "modules.ready_on_done: expected true or false, got 'yes'" in problems
+    assert "modules.platform_tag: must contain {stream}" in problems
+    assert "modules.max_concurrent_builds: must be at least 1" in problems
+    assert any(p.startswith("modules.stream_branches: not a valid regular") for p in problems)
+    assert "api.prefix: must start with / and not end with one, got 'rida/'" in problems
+    assert any(p.startswith("api.admins: expected a list of strings") for p in problems)
+
+
+def test_stream_branches_decide_which_module_pushes_build():
+    settings = parse({"modules": {"stream_branches": r"\d+(\.\d+)*|main"}}, env={})
+    assert settings.stream_allowed("5.30") and settings.stream_allowed("main")
+    assert not settings.stream_allowed("feature-x")
