@@ -134,8 +134,9 @@ def component_finished(ctx: HandlerContext, module: ModuleBuild, component: Comp
 
 
 def request_tagging(ctx: HandlerContext, module: ModuleBuild) -> None:
-    """Tag the batch into the build tag and the module tag; koji confirms with buildsys.tag."""
-    components = module.batch_components()
+    """Tag the batch (and anything earlier not confirmed) into the build tag and the module
+    tag; koji confirms with buildsys.tag."""
+    components = [c for c in module.components if c.finished and c.batch <= module.batch]
     for tag, flag in ((module.build_tag, "tagged_build"), (module.koji_tag, "tagged_dest")):
         pending = [c for c in components if not getattr(c, flag)]
         if not pending or tag is None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consumers.context import HandlerContext
 from consumers.handle_module import component_of_task, component_progress
-from consumers.module_batches import check_tagged, fill_slots, repo_ready
+from consumers.module_batches import check_tagged, fill_slots, repo_ready, request_tagging
 from consumers.module_steps import run_init, run_wait
 from conveyor.koji_client import Koji
 from conveyor.settings import Settings
@@ -87,15 +87,14 @@ def _component_tasks(factory: sessionmaker[Session], settings: Settings, koji: K
 
 
 def _tagging(factory: sessionmaker[Session], settings: Settings, koji: Koji) -> int:
-    """Batches built but not known to be tagged: ask koji what the tags hold."""
+    """Components built but not known to be tagged (any batch): ask koji what the tags hold."""
     with factory() as session:
         modules = session.scalars(select(ModuleBuild).where(ModuleBuild.state == "build")).all()
         waiting = {
             m.id: (m.koji_tag, m.build_tag)
             for m in modules
-            if m.batch_components() and all(c.finished for c in m.batch_components())
-            and not all(c.tagged for c in m.batch_components())
-        }  # fmt: skip
+            if any(c.finished and not c.tagged for c in m.components)
+        }
     tags = [t for pair in waiting.values() for t in pair if t]
     if not tags:
         return 0
@@ -108,12 +107,19 @@ def _tagging(factory: sessionmaker[Session], settings: Settings, koji: Koji) -> 
             if module is None or module.state != "build":
                 return False
             found = False
-            for component in module.batch_components():
+            for component in module.components:
+                if not component.finished:
+                    continue
                 if not component.tagged_build and component.nvr in listed.get(build_tag, ()):
                     component.tagged_build = found = True
                 if not component.tagged_dest and component.nvr in listed.get(tag, ()):
                     component.tagged_dest = found = True
-            check_tagged(ctx, module)
+            if all(c.finished for c in module.batch_components()):
+                # a tagBuild task may have failed or vanished: ask again (koji's running
+                # tasks are adopted and present builds skipped, so this repeats nothing)
+                request_tagging(ctx, module)
+            else:
+                check_tagged(ctx, module)
             return found
 
         changed += _in_transaction(factory, settings, koji, apply)
