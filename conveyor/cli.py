@@ -8,25 +8,11 @@ from pathlib import Path
 
 import click
 
-from conveyor import settings as settings_mod
 from conveyor.cli_api import api_command, module_build
+from conveyor.cli_common import load_settings, settings_option
 from conveyor.cli_modulemd import modulemd
-from conveyor.errors import ConfigError
 
-settings_option = click.option(
-    "--settings",
-    "settings_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Settings file (default: $CONVEYOR_SETTINGS, else built-in defaults).",
-)
-
-
-def _load(settings_path: str | None) -> settings_mod.Settings:
-    try:
-        return settings_mod.load(settings_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+_load = load_settings
 
 
 def _setup_logging(verbose: bool) -> None:

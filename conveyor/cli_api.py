@@ -17,27 +17,16 @@ from typing import Any
 
 import click
 
-from conveyor import settings as settings_mod
-from conveyor.errors import ConfigError, ConveyorError
+from conveyor.cli_common import load_settings, settings_option
+from conveyor.errors import ConveyorError
 
 log = logging.getLogger(__name__)
 
-settings_option = click.option(
-    "--settings",
-    "settings_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Settings file (default: $CONVEYOR_SETTINGS, else built-in defaults).",
-)
 STATES = ("init", "wait", "build", "done", "ready", "failed")  # models.module_build.ModuleState
 BUILD_ID = click.IntRange(1, 2**63 - 1)
 
 
-def _load(settings_path: str | None) -> settings_mod.Settings:
-    try:
-        return settings_mod.load(settings_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+_load = load_settings
 
 
 @click.command("api")
