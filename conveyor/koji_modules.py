@@ -133,16 +133,16 @@ class KojiModuleOps:
 
     def latest_repo(self, tag: str) -> RepoInfo | None:
         """The newest READY repo of the tag, if any."""
-        repo = self._call("getRepo", lambda: self.session.getRepo(tag))
-        if not repo:
-            return None
-        return RepoInfo(
-            id=int(repo["id"]),
-            tag=tag,
-            create_event=repo.get("create_event"),
-            create_ts=float(repo.get("create_ts") or 0.0),
-            state=koji.REPO_STATES[repo["state"]],
-        )
+        return _repo_info(tag, self._call("getRepo", lambda: self.session.getRepo(tag)))
+
+    def latest_repos(self, tags: list[str]) -> dict[str, RepoInfo | None]:
+        """``latest_repo`` of many tags in ONE multicall (the reconciler's poll)."""
+        unique = list(dict.fromkeys(tags))
+        if not unique:
+            return {}
+        with self._multicall("multiCall (getRepo)") as m:
+            calls = {t: m.getRepo(t) for t in unique}
+        return {t: _repo_info(t, _value(c, "getRepo")) for t, c in calls.items()}
 
     def tagged_nvrs(self, tags: list[str]) -> dict[str, set[str]]:
         """NVRs tagged directly in each tag (no inheritance); a missing tag has none."""
@@ -152,6 +152,18 @@ class KojiModuleOps:
         with self._multicall("multiCall (listTagged)") as m:
             calls = {t: m.listTagged(t, strict=False) for t in unique}
         return {t: {row["nvr"] for row in _value(c, "listTagged")} for t, c in calls.items()}
+
+
+def _repo_info(tag: str, repo: dict[str, Any] | None) -> RepoInfo | None:
+    if not repo:
+        return None
+    return RepoInfo(
+        id=int(repo["id"]),
+        tag=tag,
+        create_event=repo.get("create_event"),
+        create_ts=float(repo.get("create_ts") or 0.0),
+        state=koji.REPO_STATES[repo["state"]],
+    )
 
 
 class RecordingModuleOps:
@@ -177,6 +189,9 @@ class RecordingModuleOps:
 
     def latest_repo(self, tag: str) -> RepoInfo | None:
         return None
+
+    def latest_repos(self, tags: list[str]) -> dict[str, RepoInfo | None]:
+        return dict.fromkeys(tags)
 
     def tagged_nvrs(self, tags: list[str]) -> dict[str, set[str]]:
         return {t: set() for t in tags}

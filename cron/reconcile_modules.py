@@ -1,9 +1,10 @@
 """The module reconciler: what lost koji messages and lost announcements left undone.
 
 Per poll, regardless of how many module builds are in flight: one multicall
-for component tasks, one for the tags of batches waiting to be tagged, and
-one getRepo per module waiting for its repo. Each correction runs in its own
-transaction through the same functions the consumers use.
+for component tasks, one for the tags of components not known to be tagged,
+one for the repos of build tags awaiting regeneration (each only when needed).
+Each correction runs in its own transaction through the same functions the
+consumers use.
 """
 
 from __future__ import annotations
@@ -133,9 +134,10 @@ def _repos(factory: sessionmaker[Session], settings: Settings, koji: Koji) -> in
                 ModuleBuild.state == "build", ModuleBuild.repo_task_id.is_not(None)
             )
         ).all()
+    repos = koji.latest_repos([f"{tag}-build" for _, tag in waiting])
     changed = 0
     for module_id, tag in waiting:
-        repo = koji.latest_repo(f"{tag}-build")
+        repo = repos.get(f"{tag}-build")
         if repo is None:
             continue
 

@@ -56,6 +56,7 @@ class FakeKoji:
     tag_calls: list[tuple[str, list[str]]] = field(default_factory=list)
     repo_requests: list[str] = field(default_factory=list)
     repos: dict[str, RepoInfo] = field(default_factory=dict)
+    repo_polls: list[list[str]] = field(default_factory=list)
 
     def _task_id(self) -> int:
         self.next_task_id += 1
@@ -112,6 +113,10 @@ class FakeKoji:
 
     def latest_repo(self, tag: str) -> RepoInfo | None:
         return self.repos.get(tag)
+
+    def latest_repos(self, tags: list[str]) -> dict[str, RepoInfo | None]:
+        self.repo_polls.append(list(tags))
+        return {t: self.repos.get(t) for t in tags}
 
     def tagged_nvrs(self, tags: list[str]) -> dict[str, set[str]]:
         return {t: set(self.tagged.get(t, set())) for t in tags}

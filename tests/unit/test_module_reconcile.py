@@ -39,6 +39,7 @@ def test_lost_task_tag_and_repo_messages_are_recovered(tmp_path, koji, session_f
     tag = module.build_tag
     koji.repos[tag] = RepoInfo(5, tag, 5, time.time() + 1, "READY")
     assert poll() >= 1  # the repo is ready: batch 2 goes
+    assert koji.repo_polls[-1] == [tag]  # one multicall for every repo awaited
     module = world.module(module_id)
     assert module.batch == 2 and module.last_repo_id == 5
     assert world.components(module_id)["app"].state == "building"

@@ -547,6 +547,8 @@ def test_submit_tag_repo_and_tagged_nvrs(
     assert repo.id == session.getRepo(plan.build_tag)["id"]
     with pytest.raises(KojiError):
         client.latest_repo("nope")
+    repos = client.latest_repos([plan.build_tag, plan.tag, plan.build_tag])
+    assert repos == {plan.build_tag: repo, plan.tag: None}
 
     # the older two-argument submit still builds and tags
     commit = distgit.push_spec("bar", SPEC.format(name="bar", release="1"))
