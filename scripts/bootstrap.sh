@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what Conveyor needs on a Debian machine: the services its tests and demo
-# start (RabbitMQ, PostgreSQL), build dependencies of the koji client, and the venv.
+# start (RabbitMQ, PostgreSQL), build dependencies of the koji client, headless
+# Chromium and its WebDriver for the browser tests (tests/e2e), and the venv.
 # Idempotent: re-running installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(rabbitmq-server postgresql libkrb5-dev git rpm python3-venv)
+DEBIAN_PACKAGES=(rabbitmq-server postgresql libkrb5-dev git rpm python3-venv chromium chromium-driver)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 
