@@ -71,41 +71,52 @@ def _record_components(ctx: HandlerContext, module: ModuleBuild, document: Modul
 
 
 def buildrequire_tags(ctx: HandlerContext, document: ModuleStream) -> dict[str, str]:
-    """``name:stream`` -> koji tag for each buildrequire, base modules first."""
-    base, modules = {}, {}
+    """``name:stream`` -> koji tag for each buildrequire, base modules first.
+
+    A module that names no base module builds on the one its buildrequired
+    modules were built on, as MBS does (a flatpak app on flatpak-runtime).
+    """
+    base_names = ctx.settings.modules.base_modules
+    base, modules, inherited = {}, {}, {}
     for name, streams in sorted(document.buildrequired_streams.items()):
         if len(streams) != 1 or streams[0].startswith("-"):
             raise BuildrequireMissing(
                 f"buildrequires {name}: exactly one stream is supported, got {list(streams)}"
             )
-        stream = streams[0]
-        key = f"{name}:{stream}"
-        if name in ctx.settings.modules.base_modules:
-            base[key] = ctx.settings.modules.platform_tag.format(stream=stream)
-        else:
-            modules[key] = _module_tag(ctx, name, stream)
+        key = f"{name}:{streams[0]}"
+        if name in base_names:
+            base[key] = ctx.settings.modules.platform_tag.format(stream=streams[0])
+            continue
+        build = _module_build(ctx, name, streams[0])
+        modules[key] = build.koji_tag or ""
+        inherited |= {k: v for k, v in build.buildrequires.items() if k.split(":")[0] in base_names}
+    if not base and len(inherited) > 1:
+        raise BuildrequireMissing(
+            f"buildrequires: the buildrequired modules were built on different base modules "
+            f"({', '.join(sorted(inherited))}): name one"
+        )
+    base = base or inherited
     if not base:
         raise BuildrequireMissing(
-            "buildrequires: no base module "
-            f"({', '.join(ctx.settings.modules.base_modules)}): nothing to build on"
+            f"buildrequires: no base module ({', '.join(base_names)}): nothing to build on"
         )
     return base | modules
 
 
-def _module_tag(ctx: HandlerContext, name: str, stream: str) -> str:
+def _module_build(ctx: HandlerContext, name: str, stream: str) -> ModuleBuild:
     query = (
-        select(ModuleBuild.koji_tag)
+        select(ModuleBuild)
         .where(ModuleBuild.name == name, ModuleBuild.stream == stream)
         .where(ModuleBuild.state.in_(("done", "ready")))
         .order_by(ModuleBuild.version.desc(), ModuleBuild.id.desc())
         .limit(1)
     )
-    tag = ctx.session.scalars(query).first()
-    if tag is None:
+    build = ctx.session.scalars(query).first()
+    if build is None:
         raise BuildrequireMissing(
             f"buildrequires {name}:{stream}, which has no done or ready module build"
         )
-    return tag
+    return build
 
 
 def context_of(document: ModuleStream) -> str:

@@ -88,9 +88,6 @@ F29_NOT_READY = {
     "scala:2.10": NO_BASE,
     "maven:3.5": NO_BASE,
     "ant:1.10": NO_BASE,
-    # buildrequires only flatpak-runtime:f29 (built first, it is in the corpus); the
-    # platform comes through it in MBS, Conveyor wants a base module named directly
-    "eog:main": NO_BASE,
 }
 PUSHED = "f29:ninja:main"  # materialized with the packager: the dist-git hook starts it
 
@@ -333,9 +330,13 @@ def document_of(case: Case) -> ModuleStream:
 
 
 def platform_stream(case: Case) -> str | None:
-    streams = document_of(case)
-    found = streams.buildrequired_streams.get("platform", ())
-    return found[0] if len(found) == 1 else None
+    """The platform a document builds on: named, or (as MBS does) that of the corpus
+    modules it buildrequires (eog:main builds on flatpak-runtime:f29's platform)."""
+    found = document_of(case).buildrequired_streams.get("platform", ())
+    if found:
+        return found[0] if len(found) == 1 else None
+    inherited = {platform_stream(provider) for provider in providers(case)}
+    return inherited.pop() if len(inherited) == 1 else None
 
 
 def component_count(case: Case) -> int:

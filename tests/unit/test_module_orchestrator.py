@@ -230,3 +230,24 @@ def test_buildrequiring_a_module_inherits_its_tag(world: World) -> None:
     world.pump()
     assert world.module(top).state == "build"
     assert world.koji.ensured[-1].parents == ("f43-build", base_tag)
+
+
+def test_a_module_naming_no_base_module_builds_on_its_buildrequires_base(world: World) -> None:
+    runtime = world.submit("runtime", {"libruntime": 1})
+    world.pump()
+    world.build_batch(runtime, ["libruntime"])
+    app = world.submit("app", {"appbin": 1})
+    with world.session_factory.begin() as session:
+        from models import ModuleBuild
+
+        module = session.get(ModuleBuild, app)
+        module.modulemd = module.modulemd.replace(
+            "buildrequires:\n        platform: [f43]", "buildrequires:\n        runtime: [main]"
+        )
+    world.pump()
+    module = world.module(app)
+    assert module.state == "build", module.state_reason
+    assert module.buildrequires == {
+        "platform:f43": "f43-build",
+        "runtime:main": world.module(runtime).koji_tag,
+    }
