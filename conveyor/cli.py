@@ -91,15 +91,24 @@ def site() -> None:
 
 @site.command("render")
 @settings_option
-@click.option("--full", is_flag=True, help="Rewrite every page.")
+@click.option("--full", is_flag=True, help="Rewrite every page (default: what changed).")
 def site_render(settings_path: str | None, full: bool) -> None:
-    """Render the status site into settings.site.output_dir."""
+    """Render the status site into settings.site.output_dir.
+
+    Without --full, only the pages of what changed since the last render, plus
+    the index pages (a full render when there is no site yet).
+    """
     from conveyor.db import make_session_factory
     from site_generator import render_site
 
     settings = _load(settings_path)
-    stats = render_site(make_session_factory(settings.database_url), settings)
-    click.echo(f"rendered {stats}")
+    stats = render_site(make_session_factory(settings.database_url), settings, full=full)
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in stats.phases)
+    click.echo(
+        f"{stats.mode} render: {stats.pages} pages ({stats.files} files, {stats.skipped} "
+        f"skipped, {stats.dirty} dirty) in {stats.seconds:.2f}s into {stats.output_dir} "
+        f"-> {stats.version_dir} ({phases})"
+    )
 
 
 @main.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -84,5 +86,47 @@ def fail_stuck(session_factory: sessionmaker[Session], settings: Settings, koji:
     return failed
 
 
+class SiteRender:
+    """The site job: incremental every run, full when ``cron.site_full_render_minutes`` passed.
+
+    One job, not two, so a full render and an incremental one never queue on the
+    site lock; the first run renders in full (new templates after an upgrade show
+    at once). An incremental run with nothing dirty costs one query.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session_factory = session_factory
+        self.settings = settings
+        self.clock = clock
+        self.last_full: float | None = None
+
+    def full_due(self) -> bool:
+        every = self.settings.cron.site_full_render_minutes * 60
+        return self.last_full is None or self.clock() - self.last_full >= every
+
+    def __call__(self) -> site_generator.RenderStats:
+        started = self.clock()
+        stats = site_generator.render_site(
+            self.session_factory, self.settings, full=self.full_due()
+        )
+        if stats.mode == site_generator.FULL:
+            self.last_full = started  # an incremental run that had no site rendered in full too
+        if stats.files:
+            log.info(
+                "site: %s render wrote %d pages (%d dirty) in %.2fs",
+                stats.mode,
+                stats.pages,
+                stats.dirty,
+                stats.seconds,
+            )
+        return stats
+
+
 def render_site(session_factory: sessionmaker[Session], settings: Settings) -> None:
-    site_generator.render_site(session_factory, settings)
+    """One incremental render (a full one when there is no site yet)."""
+    site_generator.render_site(session_factory, settings, full=False)

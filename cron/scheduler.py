@@ -42,11 +42,8 @@ def job_table(settings: Settings) -> list[Job]:
             lambda: reconcile_modules(session_factory, settings, koji),
         ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
-        Job(
-            "render_site",
-            cron.site_render_seconds,
-            lambda: jobs.render_site(session_factory, settings),
-        ),
+        # incremental every site_render_seconds; full every site_full_render_minutes
+        Job("render_site", cron.site_render_seconds, jobs.SiteRender(session_factory, settings)),
     ]
 
 

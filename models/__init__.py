@@ -11,6 +11,7 @@ from models.module_build_transition import ComponentBuildTransition, ModuleBuild
 from models.outbox import OutboxMessage
 from models.package import Package
 from models.rejected import RejectedMessage
+from models.site_dirty import SiteDirty
 
 __all__ = [
     "Base",
@@ -28,4 +29,5 @@ __all__ = [
     "OutboxMessage",
     "Package",
     "RejectedMessage",
+    "SiteDirty",
 ]

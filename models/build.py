@@ -13,6 +13,7 @@ from models.base import Base, utcnow
 from models.build_transition import BuildTransition
 from models.outbox import enqueue
 from models.package import Package
+from models.site_dirty import mark_dirty
 
 
 class BuildState(enum.StrEnum):
@@ -102,6 +103,7 @@ class Build(Base):
             BuildTransition(build_id=self.id, from_state=None, to_state=self.state, cause=cause)
         )
         enqueue(session, "conveyor.build.state.change.v1", self.announcement(None))
+        mark_dirty(session, "package", self.package_id)
 
     def transition(self, session: Session, to: str, *, cause: str, reason: str = "") -> None:
         """Move to ``to`` along an allowed edge, trace it and queue the announcement."""
@@ -119,6 +121,7 @@ class Build(Base):
             )
         )
         enqueue(session, "conveyor.build.state.change.v1", self.announcement(old))
+        mark_dirty(session, "package", self.package_id)
 
     def announcement(self, old: str | None) -> dict:
         return {

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models import state_machine
 from models.base import Base, utcnow
 from models.module_build_transition import ComponentBuildTransition
+from models.site_dirty import mark_dirty
 
 if TYPE_CHECKING:
     from models.module_build import ModuleBuild
@@ -107,6 +108,7 @@ class ComponentBuild(Base):
                 at=now,
             )
         )
+        mark_dirty(session, "module_build", self.module_build_id)
 
     def advance(self, session: Session, to: str, *, cause: str, reason: str = "") -> bool:
         """Move forward if that is news (through ``building`` if that report was lost)."""

@@ -27,6 +27,7 @@ from models.base import Base, utcnow
 from models.component_build import ComponentBuild
 from models.module_build_transition import ModuleBuildTransition
 from models.outbox import enqueue
+from models.site_dirty import mark_dirty
 
 TOPIC = "conveyor.module.state.change.v1"
 
@@ -139,6 +140,7 @@ class ModuleBuild(Base):
             )
         )  # fmt: skip
         enqueue(session, TOPIC, self.announcement(old))
+        mark_dirty(session, "module_build", self.id)
 
     def cancel(self, session: Session, *, by: str, cause: str) -> None:
         """Stop a build in progress; the module consumer then cancels its koji tasks."""
@@ -211,6 +213,7 @@ def submit(
                 )
             )  # fmt: skip
             enqueue(session, TOPIC, build.announcement(None))
+            mark_dirty(session, "module_build", build.id)
             return Submission(build, "created")
     if found is None or found.state != "failed":
         return Submission(found, "exists")  # type: ignore[arg-type]

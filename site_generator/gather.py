@@ -4,6 +4,10 @@ One read-only transaction (a consistent snapshot on PostgreSQL), one query per
 table, plain column selects mapped onto frozen rows: the number of queries
 never depends on the number of packages or builds, and nothing lazy-loads
 after the session is gone.
+
+``gather`` reads the whole site into memory: fine for small sites, tools and
+tests. ``render_site`` reads through ``gather_site`` instead (the index part,
+then packages in chunks), built from the same row types, orders and helpers.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from site_generator.gather_modules import ModulesGathered, gather_modules
 from site_generator.rows import select_rows as _rows
 
 RECENT_REJECTED = 20
+# The orders every reader of these tables uses (the contexts rely on them).
+BUILD_ORDER = (Build.created_at.desc(), Build.id.desc())  # newest first
+TRANSITION_ORDER = (BuildTransition.build_id, BuildTransition.at, BuildTransition.id)
+BRANCH_REF_ORDER = (BranchRef.pushed_at.desc(), BranchRef.id.desc())  # newest first
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,9 @@ class Gathered:
     modules: ModulesGathered  # module builds, their components and traces
 
 
-def _gather(session: Session) -> Gathered:
+def counters(session: Session) -> tuple[int, int]:
+    """(rejected messages, outbox rows not sent yet) in one statement: two scalar subqueries."""
     count = func.count()
-    # Both counters in one statement: two scalar subqueries.
     rejected_count, outbox_pending = session.execute(
         select(
             select(count).select_from(RejectedMessage).scalar_subquery(),
@@ -114,38 +122,46 @@ def _gather(session: Session) -> Gathered:
             .scalar_subquery(),
         )
     ).one()
+    return rejected_count or 0, outbox_pending or 0
+
+
+def recent_rejected(session: Session) -> tuple[RejectedRow, ...]:
+    return _rows(
+        session,
+        RejectedRow,
+        RejectedMessage,
+        RejectedMessage.rejected_at.desc(),
+        RejectedMessage.id.desc(),
+        limit=RECENT_REJECTED,
+    )
+
+
+def last_processed(session: Session) -> tuple[tuple[str, datetime], ...]:
+    return tuple(
+        (consumer, at)
+        for consumer, at in session.execute(
+            select(InboxEntry.consumer, func.max(InboxEntry.processed_at))
+            .group_by(InboxEntry.consumer)
+            .order_by(InboxEntry.consumer)
+        )
+    )
+
+
+def packages(session: Session) -> tuple[PackageRow, ...]:
+    return _rows(session, PackageRow, Package, Package.namespace, Package.name)
+
+
+def _gather(session: Session) -> Gathered:
+    rejected_count, outbox_pending = counters(session)
     return Gathered(
-        packages=_rows(session, PackageRow, Package, Package.namespace, Package.name),
-        builds=_rows(session, BuildRow, Build, Build.created_at.desc(), Build.id.desc()),
-        transitions=_rows(
-            session,
-            TransitionRow,
-            BuildTransition,
-            BuildTransition.build_id,
-            BuildTransition.at,
-            BuildTransition.id,
-        ),
-        branch_refs=_rows(
-            session, BranchRefRow, BranchRef, BranchRef.pushed_at.desc(), BranchRef.id.desc()
-        ),
-        rejected_count=rejected_count or 0,
-        rejected_recent=_rows(
-            session,
-            RejectedRow,
-            RejectedMessage,
-            RejectedMessage.rejected_at.desc(),
-            RejectedMessage.id.desc(),
-            limit=RECENT_REJECTED,
-        ),
-        outbox_pending=outbox_pending or 0,
-        last_processed=tuple(
-            (consumer, at)
-            for consumer, at in session.execute(
-                select(InboxEntry.consumer, func.max(InboxEntry.processed_at))
-                .group_by(InboxEntry.consumer)
-                .order_by(InboxEntry.consumer)
-            )
-        ),
+        packages=packages(session),
+        builds=_rows(session, BuildRow, Build, *BUILD_ORDER),
+        transitions=_rows(session, TransitionRow, BuildTransition, *TRANSITION_ORDER),
+        branch_refs=_rows(session, BranchRefRow, BranchRef, *BRANCH_REF_ORDER),
+        rejected_count=rejected_count,
+        rejected_recent=recent_rejected(session),
+        outbox_pending=outbox_pending,
+        last_processed=last_processed(session),
         modules=gather_modules(session),
     )
 

@@ -8,14 +8,17 @@ except reading the package's own templates and static files.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from site_generator.context import SiteContext
+from site_generator.context import PackageContext, SiteContext
+from site_generator.context_modules import ModuleBuildContext
 from site_generator.paths import (
     MODULES_HTML,
     MODULES_JSON,
@@ -50,6 +53,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per render: no stat() of a template per page
     )
     env.filters["iso"] = iso
     env.filters["when"] = when
@@ -58,7 +62,46 @@ def environment() -> Environment:
 
 
 def render_json(context: Any) -> str:
-    return json.dumps(jsonable(context), sort_keys=True, indent=2) + "\n"
+    return json.dumps(_plain(context), sort_keys=True, indent=2) + "\n"
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A dataclass's JSON fields once and for all: (name, left out when None)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple(
+            (f.name, bool(f.metadata.get("omit_if_none")))
+            for f in fields(cls)
+            if f.metadata.get("json", True)
+        )
+    return plan
+
+
+def _plain(value: Any) -> Any:
+    """Exactly ``views.jsonable``, with each class's field plan cached: a full render
+    converts millions of values, and ``fields()`` per object was its largest cost."""
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls is tuple or cls is list:
+        return [_plain(item) for item in value]
+    if cls in _PLANS or (is_dataclass(value) and not isinstance(value, type)):
+        out = {}
+        for name, omit_if_none in _plan(cls):
+            item = getattr(value, name)
+            if item is None:
+                if not omit_if_none:
+                    out[name] = None
+            else:
+                out[name] = _plain(item)
+        return out
+    if cls is datetime:
+        return (value if value.tzinfo is UTC else utc(value)).isoformat()
+    return jsonable(value)  # anything else: the reference conversion
 
 
 def _html(
@@ -81,40 +124,99 @@ def _html(
     return Page(path, text)
 
 
-def _module_pages(env: Environment, site: SiteContext) -> list[Page]:
+def overview_pages(env: Environment, site: SiteContext) -> list[Page]:
+    nav = site.modules is not None
+    return [
+        _html(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview, modules=nav),
+        Page(OVERVIEW_JSON, render_json(site.overview)),
+    ]
+
+
+def packages_index_pages(env: Environment, site: SiteContext) -> list[Page]:
+    nav = site.modules is not None
+    return [
+        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, site.packages, modules=nav),
+        Page(PACKAGES_JSON, render_json(site.packages)),
+    ]
+
+
+def modules_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     if site.modules is None:
         return []
-    pages = [
+    return [
         _html(env, "modules.html", MODULES_HTML, MODULES_JSON, site.modules.index, modules=True),
         Page(MODULES_JSON, render_json(site.modules.index)),
     ]
-    for detail in site.modules.pages:
-        view = detail.module_build
-        if view.href is None or view.api_href is None:
-            continue  # never guess a path
-        html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
-        pages.append(_html(env, "module.html", html, api, detail, modules=True))
-        pages.append(Page(api, render_json(detail)))
-    return pages
+
+
+# The index pages: every render writes them, full or incremental, because they
+# list or count across the whole site. A new page of that kind appends its
+# function (jinja environment, site context -> pages) here.
+INDEX_PAGES: list[Callable[[Environment, SiteContext], list[Page]]] = [
+    overview_pages,
+    packages_index_pages,
+    modules_index_pages,
+]
+
+
+def index_pages(env: Environment, site: SiteContext) -> list[Page]:
+    return [page for render in INDEX_PAGES for page in render(env, site)]
+
+
+def package_page(env: Environment, package: PackageContext, nav: bool) -> list[Page]:
+    if package.href is None or package.api_href is None:
+        return []  # context already logged it; never guess a path
+    html, api = PurePosixPath(package.href), PurePosixPath(package.api_href)
+    return [
+        _html(env, "package.html", html, api, package, modules=nav),
+        Page(api, render_json(package)),
+    ]
+
+
+def module_page(env: Environment, detail: ModuleBuildContext) -> list[Page]:
+    view = detail.module_build
+    if view.href is None or view.api_href is None:
+        return []  # never guess a path
+    html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
+    return [
+        _html(env, "module.html", html, api, detail, modules=True),
+        Page(api, render_json(detail)),
+    ]
+
+
+# The pages of one package and of one module build: a render writes them when
+# that package or module build changed (every one of them in a full render).
+# Another page made from one package's context (a feed, say) appends its
+# function (environment, context, nav links the module pages -> pages) here.
+PACKAGE_PAGES: list[Callable[[Environment, PackageContext, bool], list[Page]]] = [
+    package_page,
+]
+MODULE_PAGES: list[Callable[[Environment, ModuleBuildContext], list[Page]]] = [module_page]
+
+
+def package_pages(
+    env: Environment, contexts: Iterable[PackageContext], *, nav: bool
+) -> Iterator[Page]:
+    """The pages of each package (``nav``: the nav links the module pages)."""
+    for package in contexts:
+        for render in PACKAGE_PAGES:
+            yield from render(env, package, nav)
+
+
+def module_pages(env: Environment, contexts: Iterable[ModuleBuildContext]) -> Iterator[Page]:
+    for detail in contexts:
+        for render in MODULE_PAGES:
+            yield from render(env, detail)
 
 
 def render_pages(site: SiteContext, env: Environment | None = None) -> list[Page]:
     """Every HTML page and its JSON twin; package pages only for safe names."""
     env = env or environment()
-    nav = site.modules is not None
-    pages = [
-        _html(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview, modules=nav),
-        Page(OVERVIEW_JSON, render_json(site.overview)),
-        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, site.packages, modules=nav),
-        Page(PACKAGES_JSON, render_json(site.packages)),
+    return [
+        *index_pages(env, site),
+        *package_pages(env, site.package_pages, nav=site.modules is not None),
+        *module_pages(env, site.modules.pages if site.modules is not None else ()),
     ]
-    for package in site.package_pages:
-        if package.href is None or package.api_href is None:
-            continue  # context already logged it; never guess a path
-        html, api = PurePosixPath(package.href), PurePosixPath(package.api_href)
-        pages.append(_html(env, "package.html", html, api, package, modules=nav))
-        pages.append(Page(api, render_json(package)))
-    return pages + _module_pages(env, site)
 
 
 def static_pages() -> list[Page]:
