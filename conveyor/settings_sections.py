@@ -37,6 +37,7 @@ class SiteSettings:
     output_dir: str = "site"
     base_url: str = "http://127.0.0.1:8000/"
     recent_days: int = 7
+    stale_minutes: int = 60  # in-flight work with no news for longer is "stale" on the overview
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ from sqlalchemy.pool import NullPool
 from conveyor.settings import Settings
 from models import site_dirty
 from models.site_dirty import DirtyRow
-from site_generator import gather_site
+from site_generator import gather_site, ops_gather
 from site_generator.context import PackageContext, SiteContext, build_contexts
 from site_generator.gather import Gathered, PackageRow
+from site_generator.operators import add_ops
 from site_generator.paths import MODULES_HTML, Page, package_paths
 from site_generator.render import (
     environment,
@@ -183,8 +184,9 @@ def render_site(
             return _stats(clock, target, site.current, INCREMENTAL, None, 0, 0)
         cutoff = (now - timedelta(days=settings.site.recent_days)).replace(tzinfo=None)
         index = gather_site.index(reader, cutoff)
+        ops = ops_gather.read(reader, now)  # operators page, overview health, feed, search
         clock.lap("gather")
-        index_site = _index_site(settings, now, index)
+        index_site = add_ops(_index_site(settings, now, index), ops, settings)
         job = _Job(settings, now, environment(), index_site)
         clock.lap("context")
         if not full and (job.site.modules is not None) != site.has(MODULES_HTML):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from site_generator.context_modules import ModuleOverview, ModulesSite, build_module_contexts
 from site_generator.gather import BuildRow, Gathered, PackageRow
@@ -17,6 +18,7 @@ from site_generator.paths import package_paths
 from site_generator.views import (
     FAILURES,
     IN_FLIGHT,
+    OMIT_IF_NONE,
     STATES,
     BuildView,
     ConsumerView,
@@ -30,6 +32,9 @@ from site_generator.views import (
     state_class,
     utc,
 )
+
+if TYPE_CHECKING:
+    from site_generator.operators import OpsSite, OverviewHealth
 
 __all__ = ["SiteContext", "build_contexts", "jsonable"]
 
@@ -50,6 +55,8 @@ class OverviewContext:
     outbox_pending: int
     consumers: tuple[ConsumerView, ...]
     modules: ModuleOverview
+    # Stale work, consumer health, builds per day: set by operators.add_ops.
+    health: OverviewHealth | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class SiteContext:
     packages: PackagesContext
     package_pages: tuple[PackageContext, ...]  # only packages whose names are safe
     modules: ModulesSite | None  # None: no module build yet, so no module pages
+    ops: OpsSite | None = None  # operators page, search index, feed: set by operators.add_ops
 
 
 def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:

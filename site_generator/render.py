@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from site_generator.context import PackageContext, SiteContext
 from site_generator.context_modules import ModuleBuildContext
+from site_generator.ops_render import ops_index_pages, package_feed_pages, register
 from site_generator.paths import (
     MODULES_HTML,
     MODULES_JSON,
@@ -58,6 +59,7 @@ def environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["when"] = when
     env.filters["when_short"] = when_short
+    register(env)  # operators page, search, feeds (ops_render)
     return env
 
 
@@ -156,6 +158,7 @@ INDEX_PAGES: list[Callable[[Environment, SiteContext], list[Page]]] = [
     overview_pages,
     packages_index_pages,
     modules_index_pages,
+    ops_index_pages,
 ]
 
 
@@ -190,6 +193,7 @@ def module_page(env: Environment, detail: ModuleBuildContext) -> list[Page]:
 # function (environment, context, nav links the module pages -> pages) here.
 PACKAGE_PAGES: list[Callable[[Environment, PackageContext, bool], list[Page]]] = [
     package_page,
+    package_feed_pages,
 ]
 MODULE_PAGES: list[Callable[[Environment, ModuleBuildContext], list[Page]]] = [module_page]
 

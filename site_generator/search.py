@@ -1,0 +1,85 @@
+"""The artifact search index: packages, build NVRs and module NSVCs with their pages.
+
+``search-index.json`` is fetched by ``static/search.js`` in the visitor's
+browser (no server, no CDN): an exact label jumps to its page, a prefix lists
+suggestions. Only things that have a page get an entry, and every href is
+relative to the site root, so the index works wherever the site is served.
+
+Every package and module build is in it, but only the rpm builds the index
+pages list (each package's latest, in flight, recent): all of a big
+site's NVRs would make a file browsers choke on. For any other NVR the script
+finds the package by the name an NVR starts with (``name-version-release``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from site_generator.views import BuildView
+
+if TYPE_CHECKING:
+    from site_generator.context import SiteContext
+
+SEARCH_HTML = PurePosixPath("search.html")
+SEARCH_INDEX = PurePosixPath("search-index.json")
+KINDS = ("package", "build", "module")  # the order suggestions are listed in
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    kind: str  # one of KINDS
+    label: str  # what a visitor types: a package name, an NVR, an NSVC
+    href: str  # relative to the site root
+    detail: str  # shown beside a suggestion: "rpms/bash", "failed", ...
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    generated_at: datetime
+    entries: tuple[SearchEntry, ...]  # by kind, then label
+
+
+def _builds(site: SiteContext) -> dict[int, BuildView]:
+    """The builds the index pages know: each package's latest, in flight, recent, failed."""
+    o = site.overview
+    builds = {b.id: b for p in site.packages.packages if (b := p.latest_build) is not None}
+    for listed in (o.in_flight, o.recent_builds, o.recent_failures):
+        builds.update((b.id, b) for b in listed)
+    for page in site.package_pages:  # empty for an index-only context
+        builds.update((b.id, b) for b in page.builds)
+    return builds
+
+
+def _entries(site: SiteContext) -> list[SearchEntry]:
+    entries = [
+        SearchEntry("package", p.name, p.href, f"{p.namespace}/{p.name}")
+        for p in site.packages.packages
+        if p.href is not None
+    ]
+    for b in _builds(site).values():
+        if b.nvr and b.href:  # a build without an NVR is no artifact yet: its package is
+            detail = f"{b.namespace}/{b.name}, {b.branch}: {b.state}"
+            entries.append(SearchEntry("build", b.nvr, f"{b.href}#build-{b.id}", detail))
+    if site.modules is None:
+        return entries
+    for page in site.modules.pages:
+        m = page.module_build
+        if m.href is None:
+            continue
+        entries.append(SearchEntry("module", m.nsvc, m.href, m.state))
+        for batch in page.batches:
+            for c in batch.components:
+                if c.nvr:  # module components are builds too, shown on the module's page
+                    href = f"{m.href}#component-{c.id}"
+                    entries.append(SearchEntry("build", c.nvr, href, f"component of {m.nsvc}"))
+    return entries
+
+
+def search_index(site: SiteContext) -> SearchIndex:
+    """Sorted so the file only changes when an entry does."""
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    entries = sorted(_entries(site), key=lambda e: (order[e.kind], e.label, e.href))
+    return SearchIndex(site.overview.generated_at, tuple(entries))
