@@ -11,7 +11,8 @@ the real ``conveyor cron`` (its site job: incremental every
 site in full. Then, one sample at a time: take ``time.time()``, publish the
 koji ``buildsys.build.state.change`` COMPLETE message of one build, and poll
 the package's JSON twin (``api/v1/packages/rpms/<name>.json``, every 20 ms)
-until it shows that build ``complete``.
+until it shows that build ``complete``; then wait a random 0.2 s to 0.2 s +
+the cron period, so that samples fall anywhere in the cron's period.
 
 Baseline, for each sample: the time the same message took to be consumed and
 committed (the build's ``completed_at``, written in the consumer's
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from datetime import UTC
@@ -40,7 +42,7 @@ from sandbox.system import Sandbox, SandboxOptions
 
 TARGET_P95 = 5.0
 POLL = 0.02
-PAUSE = 0.5  # between samples
+SEED = 4242  # the pauses between samples
 
 
 def shows_complete(twin: Path, build_id: int) -> bool:
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str | None) -> tuple[list,
     box = Sandbox(workdir / "box", options)
     box.start()
     page_latency, commit_latency = [], []
+    rng = random.Random(SEED)
     try:
         seed_builds(box, args.builds)
         with box.session_factory() as session:
@@ -100,7 +103,8 @@ def run(args: argparse.Namespace, workdir: Path, url: str | None) -> tuple[list,
                 page_latency.append(time.time() - started)
                 at = committed_at(box, ids[i])
                 commit_latency.append((at - started) if at is not None else float("nan"))
-                time.sleep(PAUSE)
+                # A random pause: samples land anywhere in the cron's period, not in step
+                time.sleep(rng.uniform(0.2, 0.2 + args.render_seconds))
     finally:
         box.stop()
     return page_latency, commit_latency

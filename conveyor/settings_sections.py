@@ -46,7 +46,7 @@ class CronSettings:
     outbox_grace_seconds: int = 5
     reconcile_seconds: int = 60
     stuck_build_hours: int = 24
-    site_render_seconds: int = 5  # incremental: what changed, one query when nothing did
+    site_render_seconds: int = 3  # incremental: what changed, one query when nothing did
     site_full_render_minutes: int = 15
 
 
