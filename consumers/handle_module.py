@@ -21,6 +21,7 @@ from consumers.module_batches import (
 from consumers.module_steps import run_init, run_wait
 from models import ComponentBuild, ModuleBuild
 from models.module_build import locked
+from models.site_dirty import mark_dirty
 
 STEPS = {"init": run_init, "wait": run_wait}
 
@@ -61,6 +62,7 @@ def tagged(ctx: HandlerContext, event: KojiTagged) -> Outcome:
     if getattr(component, flag):
         return Outcome.ignored(f"stale: {event.nvr} is already known in {event.tag}")
     setattr(component, flag, True)
+    mark_dirty(ctx.session, "module_build", module.id)
     check_tagged(ctx, module)
     return Outcome.handled(f"{event.nvr} tagged into {event.tag} (module build #{module.id})")
 

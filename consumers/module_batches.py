@@ -17,6 +17,7 @@ from conveyor.errors import KojiError
 from models import ComponentBuild, ModuleBuild
 from models.base import utcnow
 from models.component_build import UNSUCCESSFUL
+from models.site_dirty import mark_dirty
 
 log = logging.getLogger(__name__)
 # koji and Conveyor clocks differ a little; a repo older than the request by more is stale
@@ -33,6 +34,7 @@ def start_next_batch(ctx: HandlerContext, module: ModuleBuild) -> None:
         finish(ctx, module)
         return
     module.batch, module.repo_task_id, module.repo_requested_at = batch, None, None
+    mark_dirty(ctx.session, "module_build", module.id)
     _reuse(ctx, module, components)
     fill_slots(ctx)
     if all(c.finished for c in components):
