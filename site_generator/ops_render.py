@@ -48,10 +48,9 @@ def register(env: Environment) -> None:
     env.filters["by_initial"] = by_initial
 
 
-def _json(context: Any, *, compact: bool = False) -> str:
-    if compact:  # the search index is fetched whole by browsers: no indentation
-        return json.dumps(jsonable(context), sort_keys=True, separators=(",", ":")) + "\n"
-    return json.dumps(jsonable(context), sort_keys=True, indent=2) + "\n"
+def _json(context: Any) -> str:
+    """Every JSON file is compact: indentation makes json.dumps use its slow Python encoder."""
+    return json.dumps(jsonable(context), sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def _html(
@@ -90,7 +89,7 @@ def ops_index_pages(env: Environment, site: SiteContext) -> list[Page]:
         Page(api, _json(ops.operators)),
         # The search page's "twin" is the index itself: it is what the page searches.
         _html(env, "search.html", SEARCH_HTML, SEARCH_INDEX, ops.search, nav),
-        Page(SEARCH_INDEX, _json(ops.search, compact=True)),
+        Page(SEARCH_INDEX, _json(ops.search)),
         _feed_page(env, ops.feed),
     ]
 

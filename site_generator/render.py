@@ -64,7 +64,8 @@ def environment() -> Environment:
 
 
 def render_json(context: Any) -> str:
-    return json.dumps(_plain(context), sort_keys=True, indent=2) + "\n"
+    """Compact (no indentation): json.dumps then runs the C encoder, ~4x faster at scale."""
+    return json.dumps(_plain(context), sort_keys=True, separators=(",", ":")) + "\n"
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})

@@ -157,7 +157,7 @@ def test_pages_and_json_twins(dataset, tmp_path):
     latest = {p["name"]: p["latest_build"]["state"] for p in index["packages"]}
     assert latest == {"bash": "complete", "python-evil": "canceled"}
     assert (out / "api/v1/packages.json").read_text() == json.dumps(
-        index, sort_keys=True, indent=2
+        index, sort_keys=True, separators=(",", ":")
     ) + "\n"
 
 
