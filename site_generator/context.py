@@ -41,6 +41,12 @@ __all__ = ["SiteContext", "build_contexts", "jsonable"]
 log = logging.getLogger(__name__)
 
 
+# The overview lists at most this many recent builds and failures (the counts tell the
+# rest; every build is on its package's page): at Fedora scale the last week holds
+# thousands, and the overview is rewritten by every incremental render.
+OVERVIEW_LIST_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class OverviewContext:
     generated_at: datetime
@@ -55,6 +61,10 @@ class OverviewContext:
     outbox_pending: int
     consumers: tuple[ConsumerView, ...]
     modules: ModuleOverview
+    # How many builds changed (and failed) within recent_days: the lists above hold
+    # at most OVERVIEW_LIST_LIMIT of them, the most recent first.
+    recent_builds_count: int = 0
+    recent_failures_count: int = 0
     # Stale work, consumer health, builds per day: set by operators.add_ops.
     health: OverviewHealth | None = field(default=None, metadata=OMIT_IF_NONE)
 
@@ -172,6 +182,7 @@ def build_contexts(
     )
     cutoff = now - timedelta(days=recent_days)
     recent = tuple(b for b in builds if b.updated_at and b.updated_at >= cutoff)
+    failures = tuple(b for b in recent if b.state in FAILURES)
     module_overview, module_site = build_module_contexts(
         data.modules, now=now, recent_days=recent_days, koji_web=koji_web
     )
@@ -186,8 +197,10 @@ def build_contexts(
         in_flight=tuple(
             sorted((b for b in builds if b.state in IN_FLIGHT), key=lambda b: (b.created_at, b.id))
         ),
-        recent_failures=tuple(b for b in recent if b.state in FAILURES),
-        recent_builds=recent,
+        recent_failures=failures[:OVERVIEW_LIST_LIMIT],
+        recent_builds=recent[:OVERVIEW_LIST_LIMIT],
+        recent_failures_count=len(failures),
+        recent_builds_count=len(recent),
         rejected_count=data.rejected_count,
         rejected_recent=tuple(
             RejectedView(r.message_id, r.topic, r.consumer, r.kind, r.reason, utc(r.rejected_at))

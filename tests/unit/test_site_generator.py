@@ -319,3 +319,17 @@ def test_gather_query_count_does_not_grow(tmp_path):
         assert len(data.packages) == n and len(data.builds) == 2 * n
         factory.kw["bind"].dispose()
     assert counts[0] == counts[1] <= 10
+
+
+def test_overview_lists_are_bounded_with_counts(dataset, tmp_path, monkeypatch):
+    from site_generator import context
+
+    monkeypatch.setattr(context, "OVERVIEW_LIST_LIMIT", 1)
+    out = tmp_path / "site"
+    render(dataset, out)
+    data = load(out, "api/v1/overview.json")
+    assert len(data["recent_builds"]) == 1 and data["recent_builds_count"] > 1
+    assert len(data["recent_failures"]) == 1 and data["recent_failures_count"] == 2
+    overview = (out / "index.html").read_text()
+    assert f"The 1 most recent of {data['recent_builds_count']} builds changed" in overview
+    assert "The 1 most recent of 2 failed or canceled" in overview
