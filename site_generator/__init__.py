@@ -382,8 +382,11 @@ def _incremental(
     changed_modules = [m for m in modules if m.module_build.id in keys["module_build"]]
     contexts = list(_package_contexts(job, reader, packages, by_range=False, clock=clock))
     clock.lap("context")
+    # A package or module build without a page yet is new: the search index must list it.
+    hrefs = [c.href for c in contexts] + [m.module_build.href for m in changed_modules]
+    new = any(h is not None and not site.has(PurePosixPath(h)) for h in hrefs)
     pages = [
-        *index_pages(job.env, job.site),
+        *index_pages(job.env, job.site, new=new),
         *module_pages(job.env, changed_modules),
         *package_pages(job.env, contexts, nav=job.site.modules is not None),
     ]

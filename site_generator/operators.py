@@ -16,7 +16,6 @@ from conveyor.settings import Settings
 from site_generator.charts import BarChart, BuildPoint, DayCount, bar_chart, builds_per_day
 from site_generator.feeds import Feed, global_feed
 from site_generator.ops_gather import BODY_CHARS, OpsGathered
-from site_generator.search import SearchIndex, search_index
 from site_generator.views import HTML_ONLY, BuildView, opt_utc, utc
 from site_generator.views_modules import ModuleBuildView
 
@@ -97,7 +96,6 @@ class OverviewHealth:
 @dataclass(frozen=True)
 class OpsSite:
     operators: OperatorsContext
-    search: SearchIndex
     feed: Feed  # the global one; package feeds are made with the package pages
     base_url: str  # settings.site.base_url, for the feeds' absolute links
 
@@ -199,7 +197,7 @@ def add_ops(site: SiteContext, ops: OpsGathered, settings: Settings) -> SiteCont
     module_builds = site.modules.index.module_builds if site.modules is not None else ()
     base_url = settings.site.base_url
     feed = global_feed(ops.failed_builds, module_builds, base_url)
-    ops_site = OpsSite(operators, search_index(site), feed, base_url)
+    ops_site = OpsSite(operators, feed, base_url)
     overview = replace(site.overview, health=health)  # type: ignore[call-arg]
     return replace(site, overview=overview, ops=ops_site)  # type: ignore[call-arg]
 

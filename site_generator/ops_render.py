@@ -1,8 +1,10 @@
 """Phase 3 for the operators page, the search page and index, and the Atom feeds.
 
-Three hooks, listed in ``render``: ``register`` (called by ``environment``),
-``ops_index_pages`` (an index page function: every render writes these) and
-``package_feed_pages`` (a package page function: written with the package).
+Four hooks, listed in ``render``: ``register`` (called by ``environment``),
+``ops_index_pages`` (an index page function: every render writes these),
+``search_pages`` (an index page function that an incremental render runs only
+when a package or module build gets its first page: see ``render.index_pages``)
+and ``package_feed_pages`` (a package page function: written with the package).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from jinja2 import Environment
 from site_generator.feeds import Feed, package_feed, package_feed_href
 from site_generator.operators import OPERATORS_API, OPERATORS_HREF
 from site_generator.paths import Page, root_prefix
-from site_generator.search import SEARCH_HTML, SEARCH_INDEX
+from site_generator.search import SEARCH_HTML, SEARCH_INDEX, search_index
 from site_generator.views import jsonable
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ def _feed_page(env: Environment, feed: Feed) -> Page:
 
 
 def ops_index_pages(env: Environment, site: SiteContext) -> list[Page]:
-    """The operators page and twin, the search page and index, the global feed."""
+    """The operators page and twin, the global feed."""
     ops = site.ops
     if ops is None:
         return []  # ``operators.add_ops`` did not run: no data for these pages
@@ -87,10 +89,20 @@ def ops_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     return [
         _html(env, "operators.html", html, api, ops.operators, nav),
         Page(api, _json(ops.operators)),
-        # The search page's "twin" is the index itself: it is what the page searches.
-        _html(env, "search.html", SEARCH_HTML, SEARCH_INDEX, ops.search, nav),
-        Page(SEARCH_INDEX, _json(ops.search)),
         _feed_page(env, ops.feed),
+    ]
+
+
+def search_pages(env: Environment, site: SiteContext) -> list[Page]:
+    """The search page and the search index (built here: only renders that write it pay)."""
+    if site.ops is None:
+        return []
+    search = search_index(site)
+    nav = site.modules is not None
+    return [
+        # The search page's "twin" is the index itself: it is what the page searches.
+        _html(env, "search.html", SEARCH_HTML, SEARCH_INDEX, search, nav),
+        Page(SEARCH_INDEX, _json(search)),
     ]
 
 

@@ -19,7 +19,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from site_generator.context import PackageContext, SiteContext
 from site_generator.context_modules import ModuleBuildContext
-from site_generator.ops_render import ops_index_pages, package_feed_pages, register
+from site_generator.ops_render import (
+    ops_index_pages,
+    package_feed_pages,
+    register,
+    search_pages,
+)
 from site_generator.paths import (
     MODULES_HTML,
     MODULES_JSON,
@@ -160,11 +165,23 @@ INDEX_PAGES: list[Callable[[Environment, SiteContext], list[Page]]] = [
     packages_index_pages,
     modules_index_pages,
     ops_index_pages,
+    search_pages,
 ]
+# Index pages too costly to rewrite on every change at Fedora scale (the search
+# index: ~50,000 entries, megabytes): an incremental render writes them only when
+# a package or module build gets its first page (``new=True``). Their staleness
+# is bounded by the full render (cron.site_full_render_minutes).
+ON_NEW_PAGES: list[Callable[[Environment, SiteContext], list[Page]]] = [search_pages]
 
 
-def index_pages(env: Environment, site: SiteContext) -> list[Page]:
-    return [page for render in INDEX_PAGES for page in render(env, site)]
+def index_pages(env: Environment, site: SiteContext, *, new: bool = True) -> list[Page]:
+    """The index pages (``new=False``: not those of ON_NEW_PAGES)."""
+    return [
+        page
+        for render in INDEX_PAGES
+        if new or render not in ON_NEW_PAGES
+        for page in render(env, site)
+    ]
 
 
 def package_page(env: Environment, package: PackageContext, nav: bool) -> list[Page]:

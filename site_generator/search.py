@@ -9,6 +9,12 @@ Every package and module build is in it, but only the rpm builds the index
 pages list (each package's latest, in flight, recent): all of a big
 site's NVRs would make a file browsers choke on. For any other NVR the script
 finds the package by the name an NVR starts with (``name-version-release``).
+
+Freshness: a full render writes it, and so does an incremental render that
+gives a package or module build its first page; other incremental renders
+leave it as it is (rebuilding megabytes for every change would cost more than
+the change). So a new NVR or a module build's new state reaches the index
+within ``cron.site_full_render_minutes``; new packages and module builds at once.
 """
 
 from __future__ import annotations
