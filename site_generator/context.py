@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from site_generator.context_modules import ModuleOverview, ModulesSite, build_module_contexts
@@ -105,7 +106,14 @@ class SiteContext:
 
 
 def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
-    paths = package_paths(package.namespace, package.name)
+    return _package_hrefs(package.namespace, package.name)
+
+
+@lru_cache(maxsize=1 << 16)
+def _package_hrefs(namespace: str, name: str) -> tuple[str | None, str | None]:
+    """Cached: called for every build view (a full render makes ~250,000 at Fedora scale),
+    and validating plus building PurePosixPaths was a visible part of the context phase."""
+    paths = package_paths(namespace, name)
     return (None, None) if paths is None else (str(paths[0]), str(paths[1]))
 
 
