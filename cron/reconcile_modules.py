@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from consumers.context import HandlerContext
 from consumers.handle_module import component_of_task, component_progress
@@ -90,7 +90,12 @@ def _component_tasks(factory: sessionmaker[Session], settings: Settings, koji: K
 def _tagging(factory: sessionmaker[Session], settings: Settings, koji: Koji) -> int:
     """Components built but not known to be tagged (any batch): ask koji what the tags hold."""
     with factory() as session:
-        modules = session.scalars(select(ModuleBuild).where(ModuleBuild.state == "build")).all()
+        query = (
+            select(ModuleBuild)
+            .where(ModuleBuild.state == "build")
+            .options(selectinload(ModuleBuild.components))  # one query, not one per module
+        )
+        modules = session.scalars(query).all()
         waiting = {
             m.id: (m.koji_tag, m.build_tag)
             for m in modules
