@@ -1,0 +1,23 @@
+"""module_knowledge: module streams, their dependencies and components, per commit
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-22 23:20:00.000000
+"""
+
+from alembic import op  # noqa: F401  (used once the tables land)
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
