@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 ZERO_COMMIT = "0" * 40
 
@@ -85,6 +86,39 @@ class ModuleStateChange:
     state: str
 
 
+@dataclass(frozen=True)
+class ComposeDetails:
+    """What an ODCS message says about its compose (ODCS's field names, lists split)."""
+
+    owner: str | None = None
+    source_type: int | None = None  # ODCS codes: 1 tag, 2 module, 3 repo, 4 pulp, 5 raw_config ...
+    source: str = ""
+    packages: tuple[str, ...] = ()
+    builds: tuple[str, ...] = ()  # NVRs
+    arches: tuple[str, ...] = ()
+    sigkeys: tuple[str, ...] = ()
+    koji_event: int | None = None
+    label: str | None = None
+    compose_type: str | None = None
+    result_repo: str | None = None
+    result_repofile: str | None = None
+    time_to_expire: datetime | None = None
+    removed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ComposeStatus:
+    """A compose seen on the bus (Pungi's status or ODCS's state), in Conveyor's state names."""
+
+    origin: str  # pungi | odcs
+    external_id: str  # Pungi's compose id (Fedora-Rawhide-20180426.n.0) or ODCS's id ("378")
+    state: str  # wait | generating | done | removed | failed
+    status: str  # the message's own word: STARTED, FINISHED_INCOMPLETE, generating, ...
+    reason: str = ""
+    location: str | None = None  # Pungi's compose location, ODCS's toplevel_url
+    details: ComposeDetails | None = None  # ODCS messages only
+
+
 Event = (
     DistGitPush
     | KojiTaskStateChange
@@ -92,4 +126,5 @@ Event = (
     | KojiTagged
     | KojiRepoDone
     | ModuleStateChange
+    | ComposeStatus
 )
