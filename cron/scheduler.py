@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from conveyor.koji_client import KojiClient
 from conveyor.settings import Settings
 from cron import jobs
 from cron.reconcile_modules import reconcile_modules
+from cron.runs import Heartbeats
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +49,36 @@ def job_table(settings: Settings) -> list[Job]:
     ]
 
 
-def _guarded(job: Job) -> Callable[[], None]:
-    """One failing run is logged; the next run is still scheduled."""
+def _guarded(job: Job, heartbeats: Heartbeats | None = None) -> Callable[[], None]:
+    """One failing run is logged (and its heartbeat says so); the next run is still scheduled."""
 
     def run() -> None:
+        started = time.monotonic()
+        error = None
         try:
             job.run()
-        except Exception:
+        except Exception as exc:
             log.exception("cron job %s failed", job.name)
+            error = f"{type(exc).__name__}: {exc}"
+        if heartbeats is not None:
+            heartbeats.record(job.name, time.monotonic() - started, error)
 
     return run
 
 
 def run_once(settings: Settings) -> None:
+    heartbeats = Heartbeats(make_session_factory(settings.database_url))
     for job in job_table(settings):
-        _guarded(job)()
+        _guarded(job, heartbeats)()
 
 
 def run_forever(settings: Settings) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     table = job_table(settings)
+    heartbeats = Heartbeats(make_session_factory(settings.database_url))
     for job in table:
         scheduler.add_job(
-            _guarded(job),
+            _guarded(job, heartbeats),
             "interval",
             seconds=job.seconds,
             id=job.name,

@@ -5,6 +5,7 @@ from models.branch_ref import BranchRef
 from models.build import Build, BuildState
 from models.build_transition import BuildTransition
 from models.component_build import ComponentBuild, ComponentState
+from models.cron_run import CronRun
 from models.inbox import InboxEntry
 from models.module_build import ModuleBuild, ModuleState
 from models.module_build_transition import ComponentBuildTransition, ModuleBuildTransition
@@ -22,6 +23,7 @@ __all__ = [
     "ComponentBuild",
     "ComponentBuildTransition",
     "ComponentState",
+    "CronRun",
     "InboxEntry",
     "ModuleBuild",
     "ModuleBuildTransition",

@@ -60,12 +60,27 @@ class OutboxView:
 
 @dataclass(frozen=True)
 class ReconcilerView:
-    """Nothing records a reconciler run: its newest correction is the best the data tells."""
+    """The newest correction each reconciler made (its runs are in ``CronJobView``)."""
 
     last_correction_at: datetime | None
     builds_at: datetime | None
     module_builds_at: datetime | None
     components_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CronJobView:
+    """One cron job's heartbeat (``cron_runs``): written at most once a minute per job."""
+
+    job: str
+    finished_at: datetime
+    minutes_ago: int | None
+    outcome: str  # of the last recorded run: ok | error
+    seconds: float
+    error: str | None
+    last_ok_at: datetime | None
+    runs: int  # since its cron process started
+    failures: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ class OperatorsContext:
     consumers: tuple[ConsumerHealth, ...]
     outbox: OutboxView
     reconciler: ReconcilerView
+    cron_jobs: tuple[CronJobView, ...]
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,20 @@ def _operators(ops: OpsGathered, now: datetime) -> OperatorsContext:
             opt_utc(ops.reconciler_builds_at),
             opt_utc(ops.reconciler_modules_at),
             opt_utc(ops.reconciler_components_at),
+        ),
+        cron_jobs=tuple(
+            CronJobView(
+                r.job,
+                utc(r.finished_at),
+                _minutes(now, utc(r.finished_at)),
+                r.outcome,
+                round(r.seconds, 3),
+                r.error,
+                opt_utc(r.last_ok_at),
+                r.runs,
+                r.failures,
+            )
+            for r in ops.cron_runs
         ),
     )
 

@@ -1,6 +1,6 @@
 """Phase 1 for the operators page, the overview's health part and the global feed.
 
-Five queries, whatever the size of the tables, kept out of ``gather`` and
+Six queries, whatever the size of the tables, kept out of ``gather`` and
 ``gather_site`` so their counts stay as they are; ``read`` runs them through
 the render's ``gather_site.Reader`` (the same snapshot on PostgreSQL). What
 they read: the newest rejected messages (bodies cut in the database, never
@@ -23,6 +23,7 @@ from models import (
     Build,
     BuildTransition,
     ComponentBuildTransition,
+    CronRun,
     InboxEntry,
     ModuleBuildTransition,
     OutboxMessage,
@@ -49,6 +50,18 @@ class RejectedBodyRow:
     rejected_at: datetime
     body: str  # at most BODY_CHARS characters
     body_length: int  # of the whole stored body
+
+
+@dataclass(frozen=True)
+class CronRunRow:
+    job: str
+    finished_at: datetime
+    outcome: str
+    seconds: float
+    error: str | None
+    last_ok_at: datetime | None
+    runs: int
+    failures: int
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,7 @@ class OpsGathered:
     reconciler_builds_at: datetime | None
     reconciler_modules_at: datetime | None
     reconciler_components_at: datetime | None
+    cron_runs: tuple[CronRunRow, ...]  # one per cron job that ever recorded a run, by name
     failed_builds: tuple[FailedBuildRow, ...]  # newest first, at most FEED_ENTRIES
     active_builds: tuple[ActiveBuildRow, ...]  # for the chart of the last charts.DAYS days
 
@@ -193,8 +207,14 @@ def _active_builds(session: Session, since: datetime) -> tuple[ActiveBuildRow, .
     return tuple(ActiveBuildRow(*row) for row in session.execute(query))
 
 
+def _cron_runs(session: Session) -> tuple[CronRunRow, ...]:
+    columns = [getattr(CronRun, f.name) for f in fields(CronRunRow)]
+    query = select(*columns).order_by(CronRun.job)
+    return tuple(CronRunRow(*row) for row in session.execute(query))
+
+
 def gather_ops(session: Session, now: datetime) -> OpsGathered:
-    """Everything the operators' parts show: five queries. ``now`` is naive UTC, as stored."""
+    """Everything the operators' parts show: six queries. ``now`` is naive UTC, as stored."""
     body = RejectedMessage.body
     rejected = tuple(
         RejectedBodyRow(*row)
@@ -229,6 +249,7 @@ def gather_ops(session: Session, now: datetime) -> OpsGathered:
         reconciler_builds_at=builds_at,
         reconciler_modules_at=modules_at,
         reconciler_components_at=comps_at,
+        cron_runs=_cron_runs(session),
         failed_builds=_failed_builds(session),
         active_builds=_active_builds(session, first_day),
     )
