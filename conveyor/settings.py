@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from conveyor.errors import ConfigError
+from conveyor.settings_odcs import OdcsSettings, parse_odcs
 from conveyor.settings_sections import (
     DEFAULT_BRANCH_TARGETS,
     ApiSettings,
@@ -59,6 +60,7 @@ class Settings:
     retries: RetrySettings = field(default_factory=RetrySettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    odcs: OdcsSettings = field(default_factory=OdcsSettings)
 
     def target_for(self, branch: str) -> str | None:
         """The koji target a push to ``branch`` builds for, or None if unmapped."""
@@ -241,6 +243,8 @@ def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:
                 values[key] = checked
         elif key == "branch_targets":
             values[key] = _branch_targets(value, problems)
+        elif key == "odcs":
+            values[key] = parse_odcs(value, problems)
         else:
             problems.append(f"{key}: unknown key")
     if env.get("CONVEYOR_DATABASE_URL"):
