@@ -9,6 +9,9 @@ from models.cron_run import CronRun
 from models.inbox import InboxEntry
 from models.module_build import ModuleBuild, ModuleState
 from models.module_build_transition import ComponentBuildTransition, ModuleBuildTransition
+from models.module_component_ref import ModuleComponentRef
+from models.module_dependency import ModuleDependency
+from models.module_stream import ModuleStreamDefinition
 from models.outbox import OutboxMessage
 from models.package import Package
 from models.rejected import RejectedMessage
@@ -27,7 +30,10 @@ __all__ = [
     "InboxEntry",
     "ModuleBuild",
     "ModuleBuildTransition",
+    "ModuleComponentRef",
+    "ModuleDependency",
     "ModuleState",
+    "ModuleStreamDefinition",
     "OutboxMessage",
     "Package",
     "RejectedMessage",
