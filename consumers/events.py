@@ -90,8 +90,8 @@ class ModuleStateChange:
 class ComposeDetails:
     """What an ODCS message says about its compose (ODCS's field names, lists split)."""
 
+    source_type: int  # ODCS codes: 1 tag, 2 module, 3 repo, 4 pulp, 5 raw_config, 6 build ...
     owner: str | None = None
-    source_type: int | None = None  # ODCS codes: 1 tag, 2 module, 3 repo, 4 pulp, 5 raw_config ...
     source: str = ""
     packages: tuple[str, ...] = ()
     builds: tuple[str, ...] = ()  # NVRs

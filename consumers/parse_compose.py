@@ -162,8 +162,8 @@ def _time(compose: dict, key: str, where: str) -> datetime | None:
 
 
 def _details(compose: dict, where: str) -> ComposeDetails:
-    source_type = optional_integer(compose, "source_type", where)
-    if source_type is not None and not 1 <= source_type <= MAX_SOURCE_TYPE:
+    source_type = integer(compose, "source_type", where)
+    if not 1 <= source_type <= MAX_SOURCE_TYPE:
         raise Invalid(f"{where}.source_type: {source_type} is not an ODCS source type (1-7)")
     return ComposeDetails(
         owner=optional_text(compose, "owner", USER_RE, where),

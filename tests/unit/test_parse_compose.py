@@ -30,7 +30,7 @@ EXPECTED = {
         "odcs", "378", "generating", "generating", "Compose thread started",
         "https://odcs.stg.fedoraproject.org/composes/odcs-378",
         ComposeDetails(
-            owner="jkaluza", source_type=5, source="eln#eln", arches=("x86_64",),
+            source_type=5, owner="jkaluza", source="eln#eln", arches=("x86_64",),
             compose_type="test", time_to_expire=datetime(2020, 4, 24, 5, 21, 58),
         ),
     ),
