@@ -159,9 +159,90 @@ class ModuleStateChangeV1(message.Message):
         return f"modules/{module_id}.html" if isinstance(module_id, int) else None
 
 
+_COMPOSE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "owner", "source_type", "source", "state", "state_name"],
+    "properties": {
+        "id": {"type": "integer"},
+        "owner": {"type": "string"},
+        "origin": {"type": "string"},
+        "source_type": {"type": "integer"},
+        "source_type_name": {"type": "string"},
+        "source": {"type": "string"},
+        "koji_event": {"type": ["integer", "null"]},
+        "state": {"type": "integer"},
+        "state_name": {"type": "string"},
+        "state_reason": {"type": "string"},
+        "time_to_expire": {"type": ["string", "null"]},
+        "result_repo": {"type": ["string", "null"]},
+        "result_repofile": {"type": ["string", "null"]},
+    },
+}
+
+
+class ComposeStateChangeV1(message.Message):
+    """A compose changed state (ODCS's names: wait, generating, done, removed, failed)."""
+
+    topic = "conveyor.compose.state.change.v1"
+    body_schema = {
+        "id": f"{SCHEMA_URL}/v1/conveyor.compose.state.change.v1.json",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "description": "A Conveyor compose changed state (body like odcs.compose.state-changed)",
+        "type": "object",
+        "required": ["compose", "event", "old", "new"],
+        "properties": {
+            "compose": _COMPOSE_SCHEMA,
+            "event": {"type": "string"},
+            "old": {"type": ["string", "null"]},
+            "new": {"type": "string"},
+        },
+    }
+
+    @property
+    def app_name(self) -> str:
+        return "conveyor"
+
+    @property
+    def _compose(self) -> dict:
+        return self.body.get("compose", {})
+
+    @property
+    def summary(self) -> str:
+        c = self._compose
+        return (
+            f"compose #{c.get('id')} ({c.get('source_type_name')} {c.get('source')}) "
+            f"moved from {self.body.get('old')} to {self.body.get('new')}"
+        )
+
+    def __str__(self) -> str:
+        c = self._compose
+        lines = [self.summary, f"owner: {c.get('owner')}"]
+        if c.get("state_reason"):
+            lines.append(f"reason: {c['state_reason']}")
+        if c.get("result_repofile"):
+            lines.append(f"repo file: {c['result_repofile']}")
+        return "\n".join(lines)
+
+    @property
+    def usernames(self) -> list[str]:
+        owner = self._compose.get("owner")
+        return [owner] if owner else []
+
+    @property
+    def packages(self) -> list[str]:
+        return []
+
+    @property
+    def url(self) -> str | None:
+        compose_id = self._compose.get("id")
+        return f"composes/{compose_id}.html" if isinstance(compose_id, int) else None
+
+
+
 SCHEMAS: dict[str, type[message.Message]] = {
     BuildStateChangeV1.topic: BuildStateChangeV1,
     ModuleStateChangeV1.topic: ModuleStateChangeV1,
+    ComposeStateChangeV1.topic: ComposeStateChangeV1,
 }
 
 

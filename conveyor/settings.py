@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from conveyor.errors import ConfigError
+from conveyor.settings_composes import ComposeSettings, parse_composes
 from conveyor.settings_odcs import OdcsSettings, parse_odcs
 from conveyor.settings_sections import (
     DEFAULT_BRANCH_TARGETS,
@@ -60,6 +61,7 @@ class Settings:
     retries: RetrySettings = field(default_factory=RetrySettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    composes: ComposeSettings = field(default_factory=ComposeSettings)
     odcs: OdcsSettings = field(default_factory=OdcsSettings)
 
     def target_for(self, branch: str) -> str | None:
@@ -243,6 +245,8 @@ def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:
                 values[key] = checked
         elif key == "branch_targets":
             values[key] = _branch_targets(value, problems)
+        elif key == "composes":
+            values[key] = parse_composes(value, problems)
         elif key == "odcs":
             values[key] = parse_odcs(value, problems)
         else:

@@ -5,6 +5,9 @@ from models.branch_ref import BranchRef
 from models.build import Build, BuildState
 from models.build_transition import BuildTransition
 from models.component_build import ComponentBuild, ComponentState
+from models.compose import Compose
+from models.compose_content import ComposeContent
+from models.compose_transition import ComposeTransition
 from models.cron_run import CronRun
 from models.inbox import InboxEntry
 from models.module_build import ModuleBuild, ModuleState
@@ -26,6 +29,9 @@ __all__ = [
     "ComponentBuild",
     "ComponentBuildTransition",
     "ComponentState",
+    "Compose",
+    "ComposeContent",
+    "ComposeTransition",
     "CronRun",
     "InboxEntry",
     "ModuleBuild",

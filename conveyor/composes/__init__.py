@@ -1,0 +1,1 @@
+"""Composes with ODCS semantics: requests, reuse, expiry, regeneration and the backends."""
