@@ -12,6 +12,7 @@ from datetime import UTC, timedelta
 
 from sqlalchemy import func, select
 
+from consumers import chain_runner
 from consumers.context import HandlerContext
 from conveyor.errors import KojiError
 from models import ComponentBuild, ModuleBuild
@@ -195,6 +196,7 @@ def finish(ctx: HandlerContext, module: ModuleBuild) -> None:
 def fail_module(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None:
     module.transition(ctx.session, "failed", cause=ctx.message_id, reason=reason)
     cancel_open_components(ctx, module, f"module build failed: {reason}")
+    chain_runner.module_failed(ctx, module, reason)  # a rebuild chain stops at this tier
 
 
 def cancel_open_components(ctx: HandlerContext, module: ModuleBuild, reason: str) -> int:

@@ -159,6 +159,84 @@ class ModuleStateChangeV1(message.Message):
         return f"modules/{module_id}.html" if isinstance(module_id, int) else None
 
 
+_CHAIN_SCHEMA = {
+    "type": "object",
+    "required": ["id", "trigger_kind", "trigger", "requester", "state", "tiers"],
+    "properties": {
+        "id": {"type": "integer"},
+        "trigger_kind": {"type": "string"},
+        "trigger": {"type": "string"},
+        "commit": {"type": ["string", "null"]},
+        "requester": {"type": "string"},
+        "state": {"type": "string"},
+        "reason": {"type": "string"},
+        "current_tier": {"type": "integer"},
+        "failed_tier": {"type": ["integer", "null"]},
+        "superseded_by": {"type": ["integer", "null"]},
+        "tiers": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+        "packages": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+class ChainStateChangeV1(message.Message):
+    """A rebuild chain changed state (planned, running, complete, failed, canceled)."""
+
+    topic = "conveyor.chain.state.change.v1"
+    body_schema = {
+        "id": f"{SCHEMA_URL}/v1/conveyor.chain.state.change.v1.json",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "description": "A Conveyor rebuild chain changed state",
+        "type": "object",
+        "required": ["chain", "old", "new"],
+        "properties": {
+            "chain": _CHAIN_SCHEMA,
+            "usernames": {"type": "array", "items": {"type": "string"}},
+            "old": {"type": ["string", "null"]},
+            "new": {"type": "string"},
+        },
+    }
+
+    @property
+    def app_name(self) -> str:
+        return "conveyor"
+
+    @property
+    def _chain(self) -> dict:
+        return self.body.get("chain", {})
+
+    @property
+    def summary(self) -> str:
+        c = self._chain
+        return (
+            f"rebuild chain #{c.get('id')} for {c.get('trigger')} "
+            f"moved from {self.body.get('old')} to {self.body.get('new')}"
+        )
+
+    def __str__(self) -> str:
+        c = self._chain
+        lines = [self.summary, f"requested by: {c.get('requester')}"]
+        for number, tier in enumerate(c.get("tiers") or [], start=1):
+            lines.append(f"tier {number}: {' '.join(tier)}")
+        if c.get("reason"):
+            lines.append(f"reason: {c['reason']}")
+        return "\n".join(lines)
+
+    @property
+    def usernames(self) -> list[str]:
+        """The owners of the chain's module streams and the pusher (FMN routes on these)."""
+        return sorted(self.body.get("usernames") or [])
+
+    @property
+    def packages(self) -> list[str]:
+        return sorted(self._chain.get("packages") or [])
+
+    @property
+    def url(self) -> str | None:
+        chain_id = self._chain.get("id")
+        return f"chains/{chain_id}.html" if isinstance(chain_id, int) else None
+
+
 _COMPOSE_SCHEMA = {
     "type": "object",
     "required": ["id", "owner", "source_type", "source", "state", "state_name"],
@@ -238,11 +316,11 @@ class ComposeStateChangeV1(message.Message):
         return f"composes/{compose_id}.html" if isinstance(compose_id, int) else None
 
 
-
 SCHEMAS: dict[str, type[message.Message]] = {
     BuildStateChangeV1.topic: BuildStateChangeV1,
     ModuleStateChangeV1.topic: ModuleStateChangeV1,
     ComposeStateChangeV1.topic: ComposeStateChangeV1,
+    ChainStateChangeV1.topic: ChainStateChangeV1,
 }
 
 

@@ -4,6 +4,8 @@ from models.base import Base
 from models.branch_ref import BranchRef
 from models.build import Build, BuildState
 from models.build_transition import BuildTransition
+from models.chain_item import ChainItem
+from models.chain_transition import ChainTransition
 from models.component_build import ComponentBuild, ComponentState
 from models.compose import Compose
 from models.compose_content import ComposeContent
@@ -17,6 +19,7 @@ from models.module_dependency import ModuleDependency
 from models.module_stream import ModuleStreamDefinition
 from models.outbox import OutboxMessage
 from models.package import Package
+from models.rebuild_chain import RebuildChain
 from models.rejected import RejectedMessage
 from models.site_dirty import SiteDirty
 
@@ -26,6 +29,8 @@ __all__ = [
     "Build",
     "BuildState",
     "BuildTransition",
+    "ChainItem",
+    "ChainTransition",
     "ComponentBuild",
     "ComponentBuildTransition",
     "ComponentState",
@@ -42,6 +47,7 @@ __all__ = [
     "ModuleStreamDefinition",
     "OutboxMessage",
     "Package",
+    "RebuildChain",
     "RejectedMessage",
     "SiteDirty",
 ]

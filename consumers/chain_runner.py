@@ -1,0 +1,160 @@
+"""Run rebuild chains: advance on gating verdicts, stop on failures, resume on fixes.
+
+Called by the CI gate (``consumers/module_gate.gate_module``) after it judged
+a ``done`` module build, and by ``module_batches.fail_module``. The caller holds
+the module build row lock; here the chain row is locked and re-read, so a
+duplicate or reordered message finds the work done and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consumers.chain_start import record_chain, start_tier
+from consumers.chain_supersede import supersede
+from consumers.context import HandlerContext
+from conveyor.chain_plan import ChainPlan
+from models import ModuleBuild
+from models.chain_item import ChainItem, resumable_item
+from models.module_build import locked as locked_module
+from models.rebuild_chain import RebuildChain
+from models.rebuild_chain import locked as locked_chain
+
+FINISHED = frozenset({"passed", "skipped"})
+
+
+class Verdict(Protocol):
+    outcome: str  # passed | failed | waiting
+    reason: str
+
+
+def module_gated(ctx: HandlerContext, module: ModuleBuild, verdict: Verdict) -> None:
+    """The gate judged a done module build: move its chain item and maybe the chain."""
+    item = _item_of(ctx.session, module)
+    if item is None:
+        if verdict.outcome == "passed":
+            _resume(ctx, module)
+        return
+    chain = _lock(ctx.session, item.chain_id)
+    item = ctx.session.get(ChainItem, item.id, populate_existing=True)
+    if chain is None or item is None or item.module_build_id != module.id:
+        return
+    if verdict.outcome == "waiting":
+        if item.state == "building":
+            item.transition(ctx.session, "done", cause=ctx.message_id, reason="waiting for CI")
+    elif verdict.outcome == "passed":
+        _passed(ctx, chain, item, f"module build #{module.id} passed: {verdict.reason}")
+    elif item.state in ("building", "done"):  # a passed item stays passed: its tier moved on
+        reason = f"{item.ns} (module build #{module.id}) failed CI: {verdict.reason}"
+        _fail(ctx, chain, item, reason)
+
+
+def module_failed(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None:
+    """A module build of a chain failed: the chain stops at that tier."""
+    item = _item_of(ctx.session, module)
+    if item is None:
+        return
+    chain = _lock(ctx.session, item.chain_id)
+    item = ctx.session.get(ChainItem, item.id, populate_existing=True)
+    if chain is None or item is None or item.state in ("failed", "skipped", "passed"):
+        return
+    _fail(ctx, chain, item, f"{item.ns} (module build #{module.id}) failed: {reason}")
+
+
+def advance(ctx: HandlerContext, chain: RebuildChain) -> None:
+    """Start the next tier once every item of this one passed; the last one completes."""
+    while chain.state == "running":
+        items = chain.tier_items()
+        if chain.current_tier and not all(i.state in FINISHED for i in items):
+            return
+        if chain.current_tier >= chain.last_tier:
+            complete(ctx, chain)
+            return
+        chain.current_tier += 1
+        start_tier(ctx, chain)
+
+
+def complete(ctx: HandlerContext, chain: RebuildChain) -> None:
+    """The whole tree is rebuilt and passed: every held module moves to ready together."""
+    chain.transition(ctx.session, "complete", cause=ctx.message_id,
+                     reason=f"all {len(chain.items)} module builds passed")  # fmt: skip
+    for item in chain.items:
+        module = locked_module(ctx.session, item.module_build_id) if item.module_build_id else None
+        if module is not None and module.state == "done" and item.state == "passed":
+            module.transition(ctx.session, "ready", cause=ctx.message_id,
+                              reason=f"rebuild chain #{chain.id} complete")  # fmt: skip
+
+
+def _passed(ctx: HandlerContext, chain: RebuildChain, item: ChainItem, reason: str) -> None:
+    if item.state in ("passed", "skipped"):
+        return
+    item.transition(ctx.session, "passed", cause=ctx.message_id, reason=reason)
+    if chain.state == "failed" and chain.failed_tier == item.tier:
+        if any(i.state == "failed" for i in chain.tier_items(item.tier)):
+            return  # another stream of the tier still needs its fix
+        chain.transition(ctx.session, "running", cause=ctx.message_id,
+                         reason=f"resumed: {item.ns} {reason}")  # fmt: skip
+    advance(ctx, chain)
+
+
+def _fail(ctx: HandlerContext, chain: RebuildChain, item: ChainItem, reason: str) -> None:
+    item.transition(ctx.session, "failed", cause=ctx.message_id, reason=reason)
+    if chain.state == "running":
+        chain.failed_tier = item.tier
+        chain.transition(ctx.session, "failed", cause=ctx.message_id,
+                         reason=f"tier {item.tier}: {reason}")  # fmt: skip
+
+
+def _resume(ctx: HandlerContext, module: ModuleBuild) -> None:
+    """A newer build of a failed item's stream passed: the item takes it, the chain resumes."""
+    found = resumable_item(ctx.session, module.name, module.stream, module.id)
+    if found is None:
+        return
+    chain = _lock(ctx.session, found.chain_id)
+    item = ctx.session.get(ChainItem, found.id, populate_existing=True)
+    if chain is None or item is None or item.state != "failed" or chain.state != "failed":
+        return
+    item.module_build_id = module.id
+    _passed(ctx, chain, item, f"fixed build #{module.id} of {item.ns} passed")
+
+
+def _item_of(session: Session, module: ModuleBuild) -> ChainItem | None:
+    """The item this build rebuilds, newest chain first (a superseded chain's item is skipped)."""
+    query = (
+        select(ChainItem)
+        .where(ChainItem.module_build_id == module.id)
+        .where(ChainItem.state != "skipped")
+        .order_by(ChainItem.chain_id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def _lock(session: Session, chain_id: int) -> RebuildChain | None:
+    chain = locked_chain(session, chain_id)
+    if chain is not None:
+        session.refresh(chain)
+        for item in chain.items:
+            session.refresh(item)
+    return chain
+
+
+def start_chain(
+    ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str, **trigger: str | None
+) -> RebuildChain:
+    """Record the plan as a chain, supersede older chains of the same component branch,
+    and start tier 1 (a chain with nothing to rebuild completes at once)."""
+    chain = record_chain(ctx, plan, kind=kind, requester=requester, **trigger)
+    if chain.trigger_name and chain.trigger_commit:
+        supersede(ctx, chain)
+    if not chain.items:
+        chain.transition(ctx.session, "complete", cause=ctx.message_id,
+                         reason="no module stream to rebuild")  # fmt: skip
+        return chain
+    size = f"{len(chain.items)} module streams in {chain.last_tier} tiers"
+    chain.transition(ctx.session, "running", cause=ctx.message_id, reason=size)
+    advance(ctx, chain)
+    return chain

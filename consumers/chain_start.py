@@ -1,0 +1,109 @@
+"""Start rebuild chains and their tiers: record the plan, request the module builds.
+
+Module version rule: a rebuilt stream's modulemd usually did not change, and
+the same name:stream:version would be refused as a duplicate, so every build
+of a chain gets the chain's version, the trigger time as YYYYMMDDHHMMSS (as
+MBS uses the commit time), raised above the newest existing version of that
+stream when needed, so the rebuild always sorts as the latest.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from consumers.context import HandlerContext
+from conveyor import scm
+from conveyor.chain_plan import ChainPlan
+from models import ModuleBuild
+from models.base import utcnow
+from models.chain_item import ChainItem
+from models.chain_transition import ChainTransition
+from models.module_build import submit
+from models.outbox import enqueue
+from models.rebuild_chain import TOPIC, RebuildChain
+
+
+def record_chain(ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str,
+                 **trigger: str | None) -> RebuildChain:  # fmt: skip
+    """A planned chain with one waiting item per planned stream, announced."""
+    now = utcnow()
+    chain = RebuildChain(trigger_kind=kind, requester=requester, created_at=now,
+                         updated_at=now, module_version=scm.module_version(now),
+                         cycles=[list(c) for c in plan.cycles], **trigger)  # fmt: skip
+    ctx.session.add(chain)
+    ctx.session.flush()
+    for number, tier in enumerate(plan.tiers, start=1):
+        for ns in tier:
+            name, _, stream = ns.partition(":")
+            item = ChainItem(chain_id=chain.id, name=name, stream=stream, tier=number,
+                             owner=_last_owner(ctx, name, stream))  # fmt: skip
+            ctx.session.add(item)
+    ctx.session.flush()
+    ctx.session.refresh(chain)
+    ctx.session.add(ChainTransition(chain_id=chain.id, from_state=None, to_state="planned",
+                                    cause=ctx.message_id, reason=plan.to_text()))  # fmt: skip
+    enqueue(ctx.session, TOPIC, chain.announcement(None))
+    return chain
+
+
+def start_tier(ctx: HandlerContext, chain: RebuildChain) -> None:
+    """Request a module build for every waiting item of the chain's current tier."""
+    for item in chain.tier_items():
+        if item.state == "waiting":
+            _request(ctx, chain, item)
+            if item.state == "failed" and chain.state == "running":
+                chain.failed_tier = item.tier
+                chain.transition(ctx.session, "failed", cause=ctx.message_id,
+                                 reason=f"tier {item.tier}: {item.reason}")  # fmt: skip
+
+
+def _request(ctx: HandlerContext, chain: RebuildChain, item: ChainItem) -> None:
+    """Build the stream's modulemd as its branch holds it now; init resolves the components
+    by their (branch-pinned) refs, so the new component commit is built and unchanged
+    components are reused."""
+    settings = ctx.settings
+    base = settings.distgit.base_url.rstrip("/")
+    repo_url = f"{base}/{settings.modules.namespace}/{item.name}.git"
+    try:
+        with scm.checkout(repo_url, settings.modules.git_timeout) as repo:
+            commit = repo.commit(item.stream)
+            text = repo.show(commit, f"{item.name}.yaml")
+    except scm.RefNotFound as exc:
+        text, commit, problem = None, "", str(exc)
+    else:
+        problem = f"{item.name}.yaml does not exist on branch {item.stream}"
+    if text is None:
+        item.transition(ctx.session, "failed", cause=ctx.message_id, reason=problem)
+        return
+    submission = submit(
+        ctx.session, name=item.name, stream=item.stream, version=_version(ctx, chain, item),
+        scmurl=f"{repo_url}?#{commit}", commit=commit, owner=chain.requester, modulemd=text,
+        cause=ctx.message_id,
+    )  # fmt: skip
+    build = submission.module_build
+    if submission.outcome == "exists":
+        item.transition(ctx.session, "failed", cause=ctx.message_id,
+                        reason=f"module build #{build.id} of {build.nsv} exists")  # fmt: skip
+        return
+    item.module_build_id = build.id
+    item.transition(ctx.session, "building", cause=ctx.message_id,
+                    reason=f"module build #{build.id} ({build.nsv}) requested")  # fmt: skip
+
+
+def _version(ctx: HandlerContext, chain: RebuildChain, item: ChainItem) -> int:
+    newest = ctx.session.scalar(
+        select(func.max(ModuleBuild.version)).where(
+            ModuleBuild.name == item.name, ModuleBuild.stream == item.stream
+        )
+    )
+    return max(chain.module_version, (newest or 0) + 1)
+
+
+def _last_owner(ctx: HandlerContext, name: str, stream: str) -> str:
+    query = (
+        select(ModuleBuild.owner)
+        .where(ModuleBuild.name == name, ModuleBuild.stream == stream)
+        .order_by(ModuleBuild.id.desc())
+        .limit(1)
+    )
+    return ctx.session.scalar(query) or ""
