@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, module_builds
+from api import composes, errors, module_builds
 from api.context import EXTENSION, Deps
 from conveyor.db import SessionFactory
 from conveyor.settings import Settings
@@ -13,7 +13,7 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings, session_factory: SessionFactory) -> Flask:
-    """Every route lives under ``settings.api.prefix``; every error is a JSON body."""
+    """Module builds under ``settings.api.prefix``, ODCS's API at ``/api/1``; errors are JSON."""
     app = Flask("api")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -22,4 +22,5 @@ def create_app(settings: Settings, session_factory: SessionFactory) -> Flask:
     app.register_blueprint(
         module_builds.blueprint, url_prefix=f"{settings.api.prefix}/module-builds"
     )
+    app.register_blueprint(composes.blueprint, url_prefix="/api/1")  # ODCS's own prefix
     return app
