@@ -11,6 +11,7 @@ from __future__ import annotations
 from consumers.context import HandlerContext, Outcome
 from consumers.events import ZERO_COMMIT, DistGitPush
 from conveyor import scm
+from conveyor.deps.load import record_pushed
 from models.module_build import submit
 
 
@@ -29,6 +30,9 @@ def request(ctx: HandlerContext, push: DistGitPush) -> Outcome:
         old = push.old_commit
         if old and old != ZERO_COMMIT and repo.show(old, path) == text:
             return Outcome.ignored(f"not built: {path} did not change")
+        record_pushed(
+            ctx.session, text, name=push.name, stream=push.branch, commit=commit, origin=repo_url
+        )
         version = scm.module_version(repo.commit_time(commit))
     submission = submit(
         ctx.session,

@@ -10,6 +10,7 @@ import click
 
 from conveyor.cli_api import api_command, module_build
 from conveyor.cli_common import load_settings, settings_option
+from conveyor.cli_deps import deps
 from conveyor.cli_modulemd import modulemd
 
 _load = load_settings
@@ -32,6 +33,7 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(modulemd)
+main.add_command(deps)
 
 
 @main.group()

@@ -1,0 +1,33 @@
+"""Everything known about one module stream, as plain data (``conveyor deps show``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conveyor.deps import store
+from conveyor.deps.definition import split_ns
+from conveyor.deps.graph import DepGraph
+
+
+def describe(session: Session, graph: DepGraph, ns: str) -> dict[str, Any]:
+    """Current definition, its source, direct edges both ways and the number of revisions."""
+    name, stream = split_ns(ns)
+    revisions = store.history(session, name, stream)
+    current = revisions[-1] if revisions else None
+    eol = graph.eol(ns)
+    return {
+        "module_stream": ns,
+        "defined": graph.is_defined(ns),
+        "source": f"{current.source_kind} {current.source}" if current else None,
+        "origin": current.origin if current else None,
+        "recorded_at": current.recorded_at.isoformat() if current else None,
+        "revisions": len(revisions),
+        "eol": eol.isoformat() if eol else None,
+        "servicelevels": graph.servicelevels(ns),
+        "buildrequires": sorted(graph.buildrequires(ns, direct=True)),
+        "requires": sorted(graph.requires(ns, direct=True)),
+        "dependants": sorted(graph.dependants(ns, direct=True)),
+        "components": dict(sorted(graph.components(ns).items())),
+    }
