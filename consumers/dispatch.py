@@ -5,7 +5,9 @@ A route matches the topic with Fedora's environment prefix removed
 organisations' topics (pagure.io's ``io.pagure.prod.pagure.git.receive`` is
 a forge, not dist-git) match no route and are ignored. The
 fedmsg era appended ``.<repo>.<branch>`` to ``git.receive``; routes with
-``subtopics`` accept that.
+``subtopics`` accept that. CI results also come from CentOS CI
+(``org.centos.prod.ci.pipeline...``): only routes marked ``centos`` accept
+that organisation's prefix (CentOS's own koji messages must stay unrouted).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from consumers import handle_koji, handle_module, handle_push
+from consumers import handle_ci, handle_koji, handle_module, handle_push
 from consumers.context import HandlerContext, Outcome
 from consumers.events import Event
+from consumers.parse_ci import parse_ci, parse_resultsdb, parse_taskotron
 from consumers.parse_distgit import parse_git_receive, parse_pagure_git_receive
 from consumers.parse_koji import (
     parse_build_state_change,
@@ -31,6 +34,7 @@ Parser = Callable[[str, Any], Event]
 Handler = Callable[[HandlerContext, Any], Outcome]
 
 _ENV_PREFIX = re.compile(r"^org\.fedoraproject\.(?:prod|stg|dev|sandbox|test)\.")
+_CENTOS_PREFIX = re.compile(r"^org\.centos\.(?:prod|stage|stg|dev|sandbox|test)\.")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Route:
     parser: Parser
     handler: Handler
     subtopics: bool = False
+    centos: bool = False  # also under org.centos.<env>. (CentOS CI)
 
     def matches(self, bare_topic: str) -> bool:
         return bare_topic == self.topic or (
@@ -62,6 +67,10 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("module", "buildsys.tag", parse_tag, handle_module.tagged),
     Route("module", "buildsys.repo.done", parse_repo_done, handle_module.repo_done),
+    Route("ci", "resultsdb.result.new", parse_resultsdb, handle_ci.result),
+    Route("ci", "taskotron.result.new", parse_taskotron, handle_ci.result),
+    Route("ci", "ci", parse_ci, handle_ci.result, subtopics=True, centos=True),
+    Route("ci", "allpackages.pipeline", parse_ci, handle_ci.result, subtopics=True, centos=True),
 )
 
 CONSUMERS = frozenset(route.consumer for route in ROUTES)
@@ -76,9 +85,14 @@ def bare(topic: str) -> str | None:
 def route_for(topic: str, consumer: str | None = None) -> Route | None:
     """The route for ``topic``; with ``consumer``, only that consumer's routes."""
     bare_topic = bare(topic)
-    if bare_topic is None:
+    centos = _CENTOS_PREFIX.match(topic)
+    if bare_topic is None and centos is None:
         return None
     for route in ROUTES:
-        if (consumer is None or route.consumer == consumer) and route.matches(bare_topic):
+        if consumer is not None and route.consumer != consumer:
+            continue
+        if bare_topic is not None and route.matches(bare_topic):
+            return route
+        if centos and route.centos and route.matches(topic[centos.end() :]):
             return route
     return None

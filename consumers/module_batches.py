@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from consumers import chain_runner
 from consumers.context import HandlerContext
+from consumers.module_gate import gate_module
 from conveyor.errors import KojiError
 from models import ComponentBuild, ModuleBuild
 from models.base import utcnow
@@ -187,10 +188,7 @@ def repo_ready(ctx: HandlerContext, module: ModuleBuild, repo_id: int) -> bool:
 def finish(ctx: HandlerContext, module: ModuleBuild) -> None:
     module.repo_task_id = None
     module.transition(ctx.session, "done", cause=ctx.message_id, reason="all components built")
-    if ctx.settings.modules.ready_on_done:
-        module.transition(
-            ctx.session, "ready", cause=ctx.message_id, reason="no CI gating configured"
-        )
+    gate_module(ctx, module)  # the only way on to ready: CI gating (passes at once if none)
 
 
 def fail_module(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None:

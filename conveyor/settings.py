@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from conveyor.errors import ConfigError
+from conveyor.settings_gating import GatingSettings, parse_gating
 from conveyor.settings_composes import ComposeSettings, parse_composes
 from conveyor.settings_odcs import OdcsSettings, parse_odcs
 from conveyor.settings_sections import (
@@ -61,6 +62,7 @@ class Settings:
     retries: RetrySettings = field(default_factory=RetrySettings)
     modules: ModuleSettings = field(default_factory=ModuleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    gating: GatingSettings = field(default_factory=GatingSettings)
     composes: ComposeSettings = field(default_factory=ComposeSettings)
     odcs: OdcsSettings = field(default_factory=OdcsSettings)
 
@@ -245,6 +247,8 @@ def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:
                 values[key] = checked
         elif key == "branch_targets":
             values[key] = _branch_targets(value, problems)
+        elif key == "gating":
+            values[key] = parse_gating(value, problems)
         elif key == "composes":
             values[key] = parse_composes(value, problems)
         elif key == "odcs":

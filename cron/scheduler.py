@@ -14,6 +14,7 @@ from conveyor.db import make_session_factory
 from conveyor.koji_client import KojiClient
 from conveyor.settings import Settings
 from cron import jobs
+from cron.gating import gate_done_modules
 from cron.reconcile_modules import reconcile_modules
 from cron.runs import Heartbeats
 
@@ -42,6 +43,12 @@ def job_table(settings: Settings) -> list[Job]:
             "reconcile_modules",
             cron.reconcile_seconds,
             lambda: reconcile_modules(session_factory, settings, koji),
+        ),
+        # CI results re-gate at once; this catches timeouts and changed rules
+        Job(
+            "gate_modules",
+            cron.reconcile_seconds,
+            lambda: gate_done_modules(session_factory, settings, koji),
         ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
         # incremental every site_render_seconds; full every site_full_render_minutes

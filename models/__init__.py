@@ -11,6 +11,7 @@ from models.compose import Compose
 from models.compose_content import ComposeContent
 from models.compose_transition import ComposeTransition
 from models.cron_run import CronRun
+from models.gating_decision import GatingDecision
 from models.inbox import InboxEntry
 from models.module_build import ModuleBuild, ModuleState
 from models.module_build_transition import ComponentBuildTransition, ModuleBuildTransition
@@ -22,6 +23,7 @@ from models.package import Package
 from models.rebuild_chain import RebuildChain
 from models.rejected import RejectedMessage
 from models.site_dirty import SiteDirty
+from models.test_result import TestResult
 
 __all__ = [
     "Base",
@@ -38,6 +40,7 @@ __all__ = [
     "ComposeContent",
     "ComposeTransition",
     "CronRun",
+    "GatingDecision",
     "InboxEntry",
     "ModuleBuild",
     "ModuleBuildTransition",
@@ -50,4 +53,5 @@ __all__ = [
     "RebuildChain",
     "RejectedMessage",
     "SiteDirty",
+    "TestResult",
 ]

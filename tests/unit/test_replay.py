@@ -97,9 +97,18 @@ def test_nothing_but_dist_git_pushes_asks_koji_for_anything(corpus_reports):
 def test_families_without_a_route_are_ignored(corpus_reports):
     for report in corpus_reports:
         family = Path(report.file).parent.name
-        if family in ("bodhi", "ci_result", "compose", "module_build", "other", "koji_untag"):
+        if family in ("bodhi", "compose", "module_build", "other", "koji_untag"):
             assert report.outcome == "ignored", report
             assert report.reason.startswith("no handler for topic"), report
+
+
+def test_every_ci_result_is_recorded(corpus_reports):
+    """The ci consumer records every captured CI message (none names a module build of ours)."""
+    ci = [r for r in corpus_reports if Path(r.file).parent.name == "ci_result"]
+    assert len(ci) == 69
+    for report in ci:
+        assert report.outcome == "handled", report
+        assert report.reason.startswith("recorded "), report
 
 
 def test_tags_and_repos_of_other_tags_are_ignored(corpus_reports):
