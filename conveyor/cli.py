@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from conveyor.cli_api import api_command, module_build
+from conveyor.cli_branch_history import branch_history
 from conveyor.cli_common import load_settings, settings_option
 from conveyor.cli_deps import deps
 from conveyor.cli_modulemd import modulemd
@@ -34,6 +35,7 @@ def main(verbose: bool) -> None:
 
 main.add_command(modulemd)
 main.add_command(deps)
+main.add_command(branch_history)
 
 
 @main.group()
