@@ -48,6 +48,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep tasks, builds and tags in this SQLite file",
     )
     parser.add_argument(
+        "--topdir",
+        type=Path,
+        default=None,
+        help="koji's topdir: RPM files of builds are written here (koji.PathInfo layout)",
+    )
+    parser.add_argument(
         "--ready-file",
         type=Path,
         default=None,
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         fail_patterns=args.fail_pattern,
         drop_fraction=args.drop_messages,
         state_path=args.state,
+        topdir=args.topdir,
     )
     stopping = threading.Event()
 

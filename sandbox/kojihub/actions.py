@@ -20,6 +20,7 @@ from .model import (
     FINISHED_TASK_STATES,
     Build,
     BuildState,
+    Event,
     Listing,
     Package,
     Tag,
@@ -151,17 +152,20 @@ class Actions:
                 raise TagError(
                     f"build {build.nvr} not complete: state {BuildState(build.state).name}"
                 )
-            old = store.find("listing", lambda x: (x.tag_id, x.build_id) == (tag.id, build.id))
+            old = store.find("listing", lambda x: _active_in(x, tag, build))
             if old and not force:
                 raise TagError(f"build {build.nvr} already tagged ({tag.name})")
+            event = new_event(store)
             for row in old:
-                store.delete("listing", row.id)
+                row.revoke_event = event
+                store.put(row)
             listing = store.put(
                 Listing(
                     id=store.next_id("listing"),
                     tag_id=tag.id,
                     build_id=build.id,
                     create_ts=time.time(),
+                    create_event=event,
                 )
             )
         self.publish(TAG_TOPIC, tag_message(build, tag))
@@ -169,11 +173,22 @@ class Actions:
 
     def untag_build(self, build: Build, tag: Tag, strict: bool = True) -> None:
         with self.store.transaction() as store:
-            rows = store.find("listing", lambda x: (x.tag_id, x.build_id) == (tag.id, build.id))
+            rows = store.find("listing", lambda x: _active_in(x, tag, build))
             if not rows:
                 if strict:
                     raise TagError(f"build {build.nvr} not in tag {tag.name}")
                 return
+            event = new_event(store)
             for row in rows:
-                store.delete("listing", row.id)
+                row.revoke_event = event
+                store.put(row)
         self.publish(UNTAG_TOPIC, tag_message(build, tag))
+
+
+def _active_in(listing: Listing, tag: Tag, build: Build) -> bool:
+    return (listing.tag_id, listing.build_id) == (tag.id, build.id) and listing.active_at(None)
+
+
+def new_event(store: Store) -> int:
+    """A new koji event id (call inside the store's transaction)."""
+    return store.put(Event(id=store.next_id("event"), ts=time.time())).id

@@ -10,12 +10,14 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from .actions import Actions
 from .api_groups import GroupMethods
 from .api_inheritance import InheritanceMethods
 from .api_packages import PackageMethods
+from .api_rpms import RpmMethods
 from .api_tagging import TaggingMethods
 from .api_tags import TagMethods
 from .builder import Builder
@@ -30,7 +32,9 @@ from .views import build_info, task_info
 KOJI_VERSION = "1.36.0"
 
 
-class KojiAPI(TagMethods, InheritanceMethods, TaggingMethods, PackageMethods, GroupMethods):
+class KojiAPI(
+    TagMethods, InheritanceMethods, TaggingMethods, PackageMethods, GroupMethods, RpmMethods
+):
     """Methods callable over XML-RPC; ``EXPORTS`` maps wire names to attribute names."""
 
     EXPORTS: dict[str, str] = {
@@ -51,6 +55,7 @@ class KojiAPI(TagMethods, InheritanceMethods, TaggingMethods, PackageMethods, Gr
             *TaggingMethods.METHODS,
             *PackageMethods.METHODS,
             *GroupMethods.METHODS,
+            *RpmMethods.METHODS,
         )
     } | {
         "sandbox.stats": "sandbox_stats",
@@ -60,9 +65,15 @@ class KojiAPI(TagMethods, InheritanceMethods, TaggingMethods, PackageMethods, Gr
     }
 
     def __init__(
-        self, store: Store, actions: Actions, builder: Builder, publisher: Publisher
+        self,
+        store: Store,
+        actions: Actions,
+        builder: Builder,
+        publisher: Publisher,
+        topdir: Path | None = None,
     ) -> None:
         self.store = store
+        self.topdir = topdir  # koji's topdir: where RPM files are written (api_rpms)
         self.actions = actions
         self.builder = builder
         self.publisher = publisher

@@ -57,6 +57,7 @@ class TaggingMethods:
         found = resolve_tag(self.store, tag, strict=bool(strict))
         if found is None:
             return []
+        at = None if event is None else int(event)  # koji: the tag's content at that event
         chain = ancestors(self.store, found) if inherit else [found]
         blocked = {pid for pid, e in package_entries(self.store, found.id).items() if e.blocked}
         limit = 0 if latest is False or latest is None else 1 if latest is True else int(latest)
@@ -64,7 +65,7 @@ class TaggingMethods:
         rows: list[dict[str, Any]] = []
         for current in chain:
             listings: list[Listing] = self.store.find(
-                "listing", lambda x, tag_id=current.id: x.tag_id == tag_id
+                "listing", lambda x, tag_id=current.id: x.tag_id == tag_id and x.active_at(at)
             )
             for listing in sorted(listings, key=lambda x: -x.id):
                 build: Build | None = self.store.get("build", listing.build_id)
@@ -88,7 +89,7 @@ class TaggingMethods:
     def getLatestBuilds(
         self, tag: Any, event: Any = None, package: Any = None, type: Any = None, draft: Any = None
     ) -> list[dict[str, Any]]:
-        return self.listTagged(tag, inherit=True, latest=True, package=package)
+        return self.listTagged(tag, event=event, inherit=True, latest=True, package=package)
 
     def tagBuild(self, tag: Any, build: Any, force: bool = False, fromtag: Any = None) -> int:
         """Tag a build (with ``fromtag``: move it). Like koji, the checks koji makes up

@@ -90,7 +90,9 @@ class TagMethods:
         if build is not None:
             found = resolve_build(self.store, build, strict=True)
             assert found is not None
-            listings = self.store.find("listing", lambda x: x.build_id == found.id)
+            listings = self.store.find(
+                "listing", lambda x: x.build_id == found.id and x.active_at(None)
+            )
             tagged = {x.tag_id for x in listings}
             rows = [r for r in rows if r["id"] in tagged]
         elif package is not None:

@@ -37,12 +37,14 @@ class KojiHub:
         drop_fraction: float = 0.0,
         publish: PublishFn | None = None,
         state_path: Path | None = None,
+        topdir: Path | None = None,
     ) -> None:
         self.distgit_root = Path(distgit_root)
         self._requested_port = port
         self._delay = delay
         self._fail_patterns = list(fail_patterns)
         self._state_path = state_path
+        self.topdir = Path(topdir) if topdir is not None else None  # koji's files (RPMs)
         self.publisher = Publisher(publish, drop_fraction)
         self._server: HubHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -80,7 +82,7 @@ class KojiHub:
             self._fail_patterns,
             base_url=f"http://{HOST}:{port}",
         )
-        api = KojiAPI(store, actions, builder, self.publisher)
+        api = KojiAPI(store, actions, builder, self.publisher, topdir=self.topdir)
         server.dispatcher = Dispatcher(
             {wire: getattr(api, attr) for wire, attr in KojiAPI.EXPORTS.items()}, KOJI_VERSION
         )

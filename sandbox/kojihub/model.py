@@ -121,6 +121,25 @@ class Listing:
     tag_id: int
     build_id: int
     create_ts: float
+    # koji keeps history: an untagged listing is revoked at an event, not deleted, so
+    # that listTagged(event=...) answers what the tag held then.
+    create_event: int = 0
+    revoke_event: int | None = None
+
+    def active_at(self, event: int | None) -> bool:
+        if event is None:
+            return self.revoke_event is None
+        return self.create_event <= event and (
+            self.revoke_event is None or self.revoke_event > event
+        )
+
+
+@dataclass
+class Event:
+    """One koji event: every change of a tag's content gets a new, increasing id."""
+
+    id: int
+    ts: float
 
 
 @dataclass
@@ -203,6 +222,7 @@ RECORD_TYPES: dict[str, type] = {
     "tag": Tag,
     "target": Target,
     "listing": Listing,
+    "event": Event,
     "repo": Repo,
     "package": Package,
     "inheritance": Inheritance,
