@@ -10,9 +10,11 @@ import click
 
 from conveyor.cli_api import api_command, module_build
 from conveyor.cli_branch_history import branch_history
+from conveyor.cli_chain import chain
 from conveyor.cli_common import load_settings, settings_option
 from conveyor.cli_deps import deps
 from conveyor.cli_modulemd import modulemd
+from conveyor.cli_pdc import pdc
 
 _load = load_settings
 
@@ -34,8 +36,10 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(modulemd)
+main.add_command(pdc)
 main.add_command(deps)
 main.add_command(branch_history)
+main.add_command(chain)
 
 
 @main.group()

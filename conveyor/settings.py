@@ -20,6 +20,7 @@ from conveyor.errors import ConfigError
 from conveyor.settings_gating import GatingSettings, parse_gating
 from conveyor.settings_composes import ComposeSettings, parse_composes
 from conveyor.settings_odcs import OdcsSettings, parse_odcs
+from conveyor.settings_pdc import PdcSettings, parse_pdc
 from conveyor.settings_sections import (
     DEFAULT_BRANCH_TARGETS,
     ApiSettings,
@@ -65,6 +66,7 @@ class Settings:
     gating: GatingSettings = field(default_factory=GatingSettings)
     composes: ComposeSettings = field(default_factory=ComposeSettings)
     odcs: OdcsSettings = field(default_factory=OdcsSettings)
+    pdc: PdcSettings = field(default_factory=PdcSettings)
 
     def target_for(self, branch: str) -> str | None:
         """The koji target a push to ``branch`` builds for, or None if unmapped."""
@@ -253,6 +255,8 @@ def parse(raw: Any, env: dict[str, str] | None = None) -> Settings:
             values[key] = parse_composes(value, problems)
         elif key == "odcs":
             values[key] = parse_odcs(value, problems)
+        elif key == "pdc":
+            values[key] = parse_pdc(value, problems)
         else:
             problems.append(f"{key}: unknown key")
     if env.get("CONVEYOR_DATABASE_URL"):

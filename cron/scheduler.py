@@ -12,9 +12,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from conveyor.db import make_session_factory
 from conveyor.koji_client import KojiClient
+from conveyor.pdc.client import PdcClient
 from conveyor.settings import Settings
 from cron import jobs
 from cron.gating import gate_done_modules
+from cron.pdc import sync_pdc
 from cron.reconcile_modules import reconcile_modules
 from cron.runs import Heartbeats
 
@@ -31,6 +33,7 @@ class Job:
 def job_table(settings: Settings) -> list[Job]:
     session_factory = make_session_factory(settings.database_url)
     koji = KojiClient(settings.koji)
+    pdc = PdcClient(settings.pdc)
     cron = settings.cron
     return [
         Job(
@@ -51,6 +54,12 @@ def job_table(settings: Settings) -> list[Job]:
             lambda: gate_done_modules(session_factory, settings, koji),
         ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
+        # does nothing unless pdc.enabled
+        Job(
+            "sync_pdc",
+            settings.pdc.sync_seconds,
+            lambda: sync_pdc(session_factory, settings, pdc),
+        ),
         # incremental every site_render_seconds; full every site_full_render_minutes
         Job("render_site", cron.site_render_seconds, jobs.SiteRender(session_factory, settings)),
     ]

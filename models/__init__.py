@@ -20,6 +20,7 @@ from models.module_dependency import ModuleDependency
 from models.module_stream import ModuleStreamDefinition
 from models.outbox import OutboxMessage
 from models.package import Package
+from models.pdc_update import PdcUpdate
 from models.rebuild_chain import RebuildChain
 from models.rejected import RejectedMessage
 from models.site_dirty import SiteDirty
@@ -50,6 +51,7 @@ __all__ = [
     "ModuleStreamDefinition",
     "OutboxMessage",
     "Package",
+    "PdcUpdate",
     "RebuildChain",
     "RejectedMessage",
     "SiteDirty",

@@ -1,0 +1,153 @@
+"""What PDC should contain, computed from Conveyor's own stores.
+
+- Relationships, from the module knower's current definition of each module
+  stream (``conveyor.deps.store.current_definitions``): the stream
+  ``ModuleBuildRequires`` / ``ModuleRequires`` the modules it names, and
+  ``ModuleIncludesRPM`` each rpm component, as pdc-updater kept dependency
+  chains in ``release-component-relationships``.
+- Module records (PDC's ``modules``), from module builds that reached
+  ``done`` or ``ready`` (``active`` once ready).
+- Compose contents (PDC's ``compose-rpms``), from composes in ``done``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from conveyor.deps.store import current_definitions
+from conveyor.errors import Invalid
+from conveyor.modulemd import load_stream
+from conveyor.pdc.facts import (
+    MODULE_BUILDREQUIRES,
+    MODULE_INCLUDES_RPM,
+    MODULE_REQUIRES,
+    PdcState,
+    Relationship,
+)
+from models.component_build import ComponentBuild
+from models.compose import Compose
+from models.compose_content import ComposeContent
+from models.module_build import ModuleBuild
+
+_DEP_TYPES = {"buildrequires": MODULE_BUILDREQUIRES, "requires": MODULE_REQUIRES}
+COMPOSE_VARIANT = "Everything"
+
+
+class DependencyLike(Protocol):
+    kind: str
+    module: str
+    streams: list[str] | tuple[str, ...]
+
+
+class DefinitionLike(Protocol):
+    """A module stream definition (``conveyor.deps.definition.StreamDefinition``)."""
+
+    name: str
+    stream: str
+
+    @property
+    def dependencies(self) -> Iterable[DependencyLike]: ...
+
+
+def dependency_targets(module: str, streams: Iterable[str]) -> list[str]:
+    """PDC component names for one dependency: ``name:stream`` per named stream.
+
+    ``[]`` (any stream) and exclusions only (``[-x]``) name no stream: the
+    relationship points at the module itself, ``name``.
+    """
+    named = sorted(s for s in streams if not s.startswith("-"))
+    return [f"{module}:{s}" for s in named] or [module]
+
+
+def relationships_of(
+    definitions: Iterable[tuple[DefinitionLike, Iterable[str]]], release: str
+) -> frozenset[Relationship]:
+    """Relationships of (definition, its rpm component names) pairs."""
+    found: set[Relationship] = set()
+    for definition, rpms in definitions:
+        ns = f"{definition.name}:{definition.stream}"
+        for dep in definition.dependencies:
+            for target in dependency_targets(dep.module, dep.streams):
+                found.add(Relationship(release, _DEP_TYPES[dep.kind], ns, target))
+        found.update(Relationship(release, MODULE_INCLUDES_RPM, ns, rpm) for rpm in rpms)
+    return frozenset(found)
+
+
+def module_record(build: ModuleBuild) -> dict:
+    """PDC's ``modules`` record of a finished module build (uid ``name:stream:version:context``)."""
+    try:
+        stream = load_stream(build.modulemd, name=build.name, stream=build.stream)
+        deps = [d for block in stream.dependencies for d in _pairs(block.requires)]
+    except Invalid:
+        deps = []  # the orchestrator validated it; an unreadable one just lists no runtime deps
+    rpms = sorted(c.nvr for c in build.components if c.nvr) if build.components else []
+    return {
+        "uid": f"{build.name}:{build.stream}:{build.version}:{build.context}",
+        "name": build.name,
+        "stream": build.stream,
+        "version": str(build.version),
+        "context": build.context,
+        "koji_tag": build.koji_tag,
+        "active": build.state == "ready",
+        "build_deps": [_dep(ns) for ns in sorted(build.buildrequires)],
+        "runtime_deps": sorted(deps, key=lambda d: (d["dependency"], d["stream"])),
+        "rpms": rpms,
+    }
+
+
+def _pairs(requires: dict[str, tuple[str, ...]]) -> list[dict]:
+    return [
+        {"dependency": module, "stream": target.partition(":")[2]}
+        for module, streams in requires.items()
+        for target in dependency_targets(module, streams)
+    ]
+
+
+def _dep(ns: str) -> dict:
+    name, _, stream = ns.partition(":")
+    return {"dependency": name, "stream": stream}
+
+
+def compose_record(compose: Compose, rpms: Iterable[str], release: str) -> dict:
+    """PDC's view of a done compose: its id, release, date and ``NVR.arch`` of every RPM."""
+    compose_id = compose.external_id or f"conveyor-{compose.id}"
+    done = compose.time_done or compose.updated_at
+    return {
+        "compose_id": compose_id,
+        "release": compose.release or release,
+        "variant": COMPOSE_VARIANT,
+        "date": done.strftime("%Y%m%d"),
+        "rpms": sorted(rpms),
+    }
+
+
+def desired_state(session: Session, release: str) -> PdcState:
+    definitions = [(d, d.components) for d in current_definitions(session)]
+    modules = session.scalars(
+        select(ModuleBuild)
+        .where(ModuleBuild.state.in_(("done", "ready")))
+        .options(selectinload(ModuleBuild.components).load_only(ComponentBuild.nvr))
+    )
+    return PdcState(
+        relationships=relationships_of(definitions, release),
+        modules={r["uid"]: r for r in map(module_record, modules)},
+        composes=_composes(session, release),
+    )
+
+
+def _composes(session: Session, release: str) -> dict[str, dict]:
+    done = list(session.scalars(select(Compose).where(Compose.state == "done")))
+    contents: dict[int, list[str]] = {c.id: [] for c in done}
+    rows = session.execute(
+        select(ComposeContent.compose_id, ComposeContent.artifact, ComposeContent.arch).where(
+            ComposeContent.kind == "rpm", ComposeContent.compose_id.in_(list(contents))
+        )
+    )
+    for compose_id, artifact, arch in rows:
+        contents[compose_id].append(f"{artifact}.{arch}")
+    records = (compose_record(c, contents[c.id], release) for c in done)
+    return {r["compose_id"]: r for r in records}
