@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from consumers import handle_ci, handle_koji, handle_module, handle_push
+from consumers import handle_ci, handle_compose, handle_koji, handle_module, handle_push
 from consumers.context import HandlerContext, Outcome
 from consumers.events import Event
 from consumers.parse_ci import parse_ci, parse_resultsdb, parse_taskotron
@@ -67,6 +67,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("module", "buildsys.tag", parse_tag, handle_module.tagged),
     Route("module", "buildsys.repo.done", parse_repo_done, handle_module.repo_done),
+    Route(
+        "compose",
+        "conveyor.compose.state.change.v1",
+        handle_compose.parse_compose_state_change,
+        handle_compose.state_changed,
+    ),
     Route("ci", "resultsdb.result.new", parse_resultsdb, handle_ci.result),
     Route("ci", "taskotron.result.new", parse_taskotron, handle_ci.result),
     Route("ci", "ci", parse_ci, handle_ci.result, subtopics=True, centos=True),
