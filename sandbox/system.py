@@ -21,6 +21,7 @@ from conveyor.db import make_session_factory
 from conveyor.settings import load as load_settings
 from models.migrations import upgrade
 from sandbox.broker import RabbitMQ
+from sandbox.ci_simulator import CISimulator
 from sandbox.distgit import DistGit
 from sandbox.fmconf import write_fm_conf
 from sandbox.packager import Packager
@@ -36,11 +37,18 @@ BINDINGS = {
         f"{PREFIX}.buildsys.tag",
         f"{PREFIX}.buildsys.repo.done",
     ],
+    "ci": [
+        f"{PREFIX}.resultsdb.result.new",
+        f"{PREFIX}.taskotron.result.new",
+        f"{PREFIX}.ci.#",
+        "org.centos.sandbox.ci.#",  # what sandbox.ci_simulator publishes, like CentOS CI
+    ],
 }
 CALLBACKS = {
     "distgit": "consumers.distgit:DistGitConsumer",
     "koji": "consumers.koji:KojiConsumer",
     "module": "consumers.module:ModuleConsumer",
+    "ci": "consumers.ci:CIConsumer",
 }
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,12 +60,17 @@ class SandboxOptions:
     fail_patterns: tuple[str, ...] = ("*broken*",)
     drop_fraction: float = 0.0
     allowed_pushers: tuple[str, ...] = ("*",)
-    replicas: dict[str, int] = field(default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1})
+    replicas: dict[str, int] = field(
+        default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1, "ci": 1}
+    )
     cron: bool = True
     reconcile_seconds: int = 3
     site_port: int | None = None  # serve the site when set
     api_port: int | None = None  # run `conveyor api` (the module build REST API) when set
     extra_settings: dict = field(default_factory=dict)
+    # run sandbox.ci_simulator: artifact glob -> outcome (None: never answer); off when None
+    ci_outcomes: dict[str, str | None] | None = None
+    ci_default: str | None = "passed"
 
 
 class Sandbox:
@@ -87,6 +100,11 @@ class Sandbox:
         self.distgit = DistGit(self.workdir / "distgit", publisher_conf)
         self.packager = Packager(self.distgit, self.workdir / "clones")
         self._declare_queues()
+        self.ci_simulator: CISimulator | None = None
+        if self.options.ci_outcomes is not None:
+            self.ci_simulator = CISimulator(
+                self.broker.url, self.options.ci_outcomes, self.options.ci_default
+            ).start()
         self._start_hub(publisher_conf)
         for consumer, count in self.options.replicas.items():
             for replica in range(count):
@@ -239,6 +257,8 @@ class Sandbox:
 
     # -- stop --------------------------------------------------------------------------
     def stop(self) -> None:
+        if getattr(self, "ci_simulator", None) is not None:
+            self.ci_simulator.stop()
         self.processes.stop_all()
         try:
             connection = pika.BlockingConnection(pika.URLParameters(self.broker.url))
