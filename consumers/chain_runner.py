@@ -13,17 +13,13 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consumers.chain_start import record_chain, start_tier
-from consumers.chain_supersede import supersede
+from consumers.chain_start import advance
+from consumers.chain_triggers import after_ready
 from consumers.context import HandlerContext
-from conveyor.chain_plan import ChainPlan
 from models import ModuleBuild
 from models.chain_item import ChainItem, resumable_item
-from models.module_build import locked as locked_module
 from models.rebuild_chain import RebuildChain
 from models.rebuild_chain import locked as locked_chain
-
-FINISHED = frozenset({"passed", "skipped"})
 
 
 class Verdict(Protocol):
@@ -35,8 +31,8 @@ def module_gated(ctx: HandlerContext, module: ModuleBuild, verdict: Verdict) -> 
     """The gate judged a done module build: move its chain item and maybe the chain."""
     item = _item_of(ctx.session, module)
     if item is None:
-        if verdict.outcome == "passed":
-            _resume(ctx, module)
+        if verdict.outcome == "passed" and not _resume(ctx, module):
+            after_ready(ctx, module)  # a build outside chains: its dependants rebuild
         return
     chain = _lock(ctx.session, item.chain_id)
     item = ctx.session.get(ChainItem, item.id, populate_existing=True)
@@ -64,30 +60,6 @@ def module_failed(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None
     _fail(ctx, chain, item, f"{item.ns} (module build #{module.id}) failed: {reason}")
 
 
-def advance(ctx: HandlerContext, chain: RebuildChain) -> None:
-    """Start the next tier once every item of this one passed; the last one completes."""
-    while chain.state == "running":
-        items = chain.tier_items()
-        if chain.current_tier and not all(i.state in FINISHED for i in items):
-            return
-        if chain.current_tier >= chain.last_tier:
-            complete(ctx, chain)
-            return
-        chain.current_tier += 1
-        start_tier(ctx, chain)
-
-
-def complete(ctx: HandlerContext, chain: RebuildChain) -> None:
-    """The whole tree is rebuilt and passed: every held module moves to ready together."""
-    chain.transition(ctx.session, "complete", cause=ctx.message_id,
-                     reason=f"all {len(chain.items)} module builds passed")  # fmt: skip
-    for item in chain.items:
-        module = locked_module(ctx.session, item.module_build_id) if item.module_build_id else None
-        if module is not None and module.state == "done" and item.state == "passed":
-            module.transition(ctx.session, "ready", cause=ctx.message_id,
-                              reason=f"rebuild chain #{chain.id} complete")  # fmt: skip
-
-
 def _passed(ctx: HandlerContext, chain: RebuildChain, item: ChainItem, reason: str) -> None:
     if item.state in ("passed", "skipped"):
         return
@@ -108,17 +80,18 @@ def _fail(ctx: HandlerContext, chain: RebuildChain, item: ChainItem, reason: str
                          reason=f"tier {item.tier}: {reason}")  # fmt: skip
 
 
-def _resume(ctx: HandlerContext, module: ModuleBuild) -> None:
+def _resume(ctx: HandlerContext, module: ModuleBuild) -> bool:
     """A newer build of a failed item's stream passed: the item takes it, the chain resumes."""
     found = resumable_item(ctx.session, module.name, module.stream, module.id)
     if found is None:
-        return
+        return False
     chain = _lock(ctx.session, found.chain_id)
     item = ctx.session.get(ChainItem, found.id, populate_existing=True)
     if chain is None or item is None or item.state != "failed" or chain.state != "failed":
-        return
+        return False
     item.module_build_id = module.id
     _passed(ctx, chain, item, f"fixed build #{module.id} of {item.ns} passed")
+    return True
 
 
 def _item_of(session: Session, module: ModuleBuild) -> ChainItem | None:
@@ -139,22 +112,4 @@ def _lock(session: Session, chain_id: int) -> RebuildChain | None:
         session.refresh(chain)
         for item in chain.items:
             session.refresh(item)
-    return chain
-
-
-def start_chain(
-    ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str, **trigger: str | None
-) -> RebuildChain:
-    """Record the plan as a chain, supersede older chains of the same component branch,
-    and start tier 1 (a chain with nothing to rebuild completes at once)."""
-    chain = record_chain(ctx, plan, kind=kind, requester=requester, **trigger)
-    if chain.trigger_name and chain.trigger_commit:
-        supersede(ctx, chain)
-    if not chain.items:
-        chain.transition(ctx.session, "complete", cause=ctx.message_id,
-                         reason="no module stream to rebuild")  # fmt: skip
-        return chain
-    size = f"{len(chain.items)} module streams in {chain.last_tier} tiers"
-    chain.transition(ctx.session, "running", cause=ctx.message_id, reason=size)
-    advance(ctx, chain)
     return chain

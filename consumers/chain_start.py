@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from consumers.chain_supersede import supersede
 from consumers.context import HandlerContext
 from conveyor import scm
 from conveyor.chain_plan import ChainPlan
@@ -18,9 +19,54 @@ from models import ModuleBuild
 from models.base import utcnow
 from models.chain_item import ChainItem
 from models.chain_transition import ChainTransition
+from models.module_build import locked as locked_module
 from models.module_build import submit
 from models.outbox import enqueue
 from models.rebuild_chain import TOPIC, RebuildChain
+
+FINISHED = frozenset({"passed", "skipped"})
+
+
+def start_chain(
+    ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str, **trigger: str | None
+) -> RebuildChain:
+    """Record the plan as a chain, supersede older chains of the same component branch,
+    and start tier 1 (a chain with nothing to rebuild completes at once)."""
+    chain = record_chain(ctx, plan, kind=kind, requester=requester, **trigger)
+    if chain.trigger_name and chain.trigger_commit:
+        supersede(ctx, chain)
+    if not chain.items:
+        chain.transition(ctx.session, "complete", cause=ctx.message_id,
+                         reason="no module stream to rebuild")  # fmt: skip
+        return chain
+    size = f"{len(chain.items)} module streams in {chain.last_tier} tiers"
+    chain.transition(ctx.session, "running", cause=ctx.message_id, reason=size)
+    advance(ctx, chain)
+    return chain
+
+
+def advance(ctx: HandlerContext, chain: RebuildChain) -> None:
+    """Start the next tier once every item of this one passed; the last one completes."""
+    while chain.state == "running":
+        items = chain.tier_items()
+        if chain.current_tier and not all(i.state in FINISHED for i in items):
+            return
+        if chain.current_tier >= chain.last_tier:
+            complete(ctx, chain)
+            return
+        chain.current_tier += 1
+        start_tier(ctx, chain)
+
+
+def complete(ctx: HandlerContext, chain: RebuildChain) -> None:
+    """The whole tree is rebuilt and passed: every held module moves to ready together."""
+    chain.transition(ctx.session, "complete", cause=ctx.message_id,
+                     reason=f"all {len(chain.items)} module builds passed")  # fmt: skip
+    for item in chain.items:
+        module = locked_module(ctx.session, item.module_build_id) if item.module_build_id else None
+        if module is not None and module.state == "done" and item.state == "passed":
+            module.transition(ctx.session, "ready", cause=ctx.message_id,
+                              reason=f"rebuild chain #{chain.id} complete")  # fmt: skip
 
 
 def record_chain(ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str,

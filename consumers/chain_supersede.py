@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from consumers.context import HandlerContext
+from conveyor.errors import Invalid
 from models import ComponentBuild, ModuleBuild
 from models.chain_item import ChainItem
 from models.module_build import IN_PROGRESS
@@ -91,3 +92,26 @@ def _skip(ctx: HandlerContext, item: ChainItem, new: RebuildChain) -> None:
         return
     item.transition(ctx.session, "skipped", cause=ctx.message_id,
                     reason=f"superseded by rebuild chain #{new.id}")  # fmt: skip
+
+
+class NotCancelable(Invalid):
+    """Only an open chain (planned, running or failed) can be canceled."""
+
+
+def cancel_chain(ctx: HandlerContext, chain_id: int, *, by: str) -> RebuildChain:
+    """Stop a chain by hand: its builds in progress are canceled, waiting items skipped."""
+    chain = locked_chain(ctx.session, chain_id)
+    if chain is None:
+        raise NotCancelable(f"rebuild chain #{chain_id} does not exist")
+    if chain.state not in OPEN:
+        raise NotCancelable(f"rebuild chain #{chain_id} is {chain.state}: only planned, "
+                            "running or failed chains can be canceled")  # fmt: skip
+    for item in chain.items:
+        module = locked_module(ctx.session, item.module_build_id) if item.module_build_id else None
+        if module is not None and module.state in IN_PROGRESS:
+            module.cancel(ctx.session, by=f"{by} (rebuild chain #{chain.id})", cause=ctx.message_id)
+        if item.state not in ("passed", "skipped"):
+            item.transition(ctx.session, "skipped", cause=ctx.message_id,
+                            reason=f"chain canceled by {by}")  # fmt: skip
+    chain.transition(ctx.session, "canceled", cause=ctx.message_id, reason=f"canceled by {by}")
+    return chain

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from consumers import module_push
+from consumers import chain_triggers, module_push
 from consumers.context import HandlerContext, Outcome
 from consumers.events import DistGitPush
 from conveyor.errors import KojiError
@@ -31,6 +31,7 @@ def handle(ctx: HandlerContext, push: DistGitPush) -> Outcome:
         outcome = _module_push(ctx, push)
     else:
         outcome = _rpm_push(ctx, package, push)
+        chain_triggers.after_push(ctx, push)  # modules pinned to this branch rebuild, in tiers
     ref.decision = outcome.reason
     return outcome
 

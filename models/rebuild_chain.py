@@ -83,6 +83,10 @@ class RebuildChain(Base):
     trigger_branch: Mapped[str | None] = mapped_column(String(255))
     trigger_commit: Mapped[str | None] = mapped_column(String(64))
     trigger_module: Mapped[str | None] = mapped_column(String(511))  # "name:stream" rebuilt
+    # the ready module build that triggered it: one chain per build, however often told
+    trigger_module_build_id: Mapped[int | None] = mapped_column(
+        ForeignKey("module_builds.id"), unique=True
+    )
     requester: Mapped[str] = mapped_column(String(255))  # the pusher or the CLI user
     state: Mapped[str] = mapped_column(String(16), default=ChainState.PLANNED.value)
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from consumers import chain_runner
+from consumers import chain_runner, chain_start
 from consumers.context import HandlerContext
 from conveyor.chain_plan import ChainPlan
 from models import ModuleBuild
@@ -53,7 +53,7 @@ def start(world: World, tiers: list[list[str]], commit: str = "c" * 40) -> int:
         "rpms/base@rawhide", tuple(tuple(sorted(f"{n}:main" for n in t)) for t in tiers)
     )
     with world.session_factory.begin() as session:
-        chain = chain_runner.start_chain(
+        chain = chain_start.start_chain(
             context(world, session), plan, kind="push", requester="pusher",
             trigger_namespace="rpms", trigger_name="base", trigger_branch="rawhide",
             trigger_commit=commit,
@@ -98,3 +98,26 @@ def builds_of(world: World, name: str) -> list[ModuleBuild]:
     with world.session_factory() as session:
         query = select(ModuleBuild).where(ModuleBuild.name == name).order_by(ModuleBuild.id)
         return list(session.scalars(query).all())
+
+
+def define(world: World, name: str, rpms: list[str], buildrequires: list[str] = ()) -> None:
+    """A module stream name:main in dist-git and in the module knower (as a push records it)."""
+    from conveyor.deps.load import LoadReport, load_text
+
+    module_repo(world, name, dict.fromkeys(rpms, 1))
+    modules = "".join(f"        {ns.split(':')[0]}: [{ns.split(':')[1]}]\n" for ns in buildrequires)
+    components = "".join(
+        f"      {rpm}:\n        rationale: r\n        ref: rawhide\n        buildorder: 1\n"
+        for rpm in rpms
+    )
+    text = (
+        f"document: modulemd\nversion: 2\ndata:\n  name: {name}\n  stream: main\n"
+        "  summary: s\n  description: d\n  license:\n    module: [MIT]\n"
+        "  dependencies:\n    - buildrequires:\n        platform: [f43]\n"
+        f"{modules}      requires:\n        platform: [f43]\n"
+        f"  components:\n    rpms:\n{components}"
+    )
+    with world.session_factory.begin() as session:
+        report = LoadReport()
+        load_text(session, text, origin=f"test:{name}", report=report)
+        assert report.recorded == [f"{name}:main"], report

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('trigger_branch', sa.String(length=255), nullable=True),
     sa.Column('trigger_commit', sa.String(length=64), nullable=True),
     sa.Column('trigger_module', sa.String(length=511), nullable=True),
+    sa.Column('trigger_module_build_id', sa.Integer(), nullable=True),
     sa.Column('requester', sa.String(length=255), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
@@ -42,7 +43,9 @@ def upgrade() -> None:
     sa.CheckConstraint('current_tier >= 0', name=op.f('ck_rebuild_chains_tier_not_negative')),
     sa.CheckConstraint('trigger_module IS NOT NULL OR (trigger_name IS NOT NULL AND trigger_branch IS NOT NULL)', name=op.f('ck_rebuild_chains_trigger_named')),
     sa.ForeignKeyConstraint(['superseded_by_id'], ['rebuild_chains.id'], name=op.f('fk_rebuild_chains_superseded_by_id_rebuild_chains')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rebuild_chains'))
+    sa.ForeignKeyConstraint(['trigger_module_build_id'], ['module_builds.id'], name=op.f('fk_rebuild_chains_trigger_module_build_id_module_builds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rebuild_chains')),
+    sa.UniqueConstraint('trigger_module_build_id', name=op.f('uq_rebuild_chains_trigger_module_build_id'))
     )
     with op.batch_alter_table('rebuild_chains', schema=None) as batch_op:
         batch_op.create_index('ix_rebuild_chains_state', ['state'], unique=False)

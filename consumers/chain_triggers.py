@@ -1,0 +1,64 @@
+"""What starts a rebuild chain: a component push (branch pinning) or a new ready module.
+
+A push to ``rpms/<name>`` on a branch rebuilds the module streams that include
+that component at that branch name, then their buildrequiring dependants. A
+module build that became ``ready`` outside any chain rebuilds the streams that
+buildrequire it (builds of a chain never trigger one: no loops). Both are
+idempotent: the same push commit or the same module build starts one chain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from consumers.chain_start import start_chain
+from consumers.context import HandlerContext
+from consumers.events import DistGitPush
+from conveyor.chain_plan import plan_for_component, plan_for_module
+from conveyor.deps import DepGraph
+from models import ModuleBuild
+from models.rebuild_chain import RebuildChain
+
+
+def after_push(ctx: HandlerContext, push: DistGitPush) -> RebuildChain | None:
+    """Plan and start the chain a component push calls for (None when there is none)."""
+    if push.namespace == ctx.settings.modules.namespace or push.deletes_branch or push.fork:
+        return None
+    if not ctx.settings.pusher_allowed(push.pusher):
+        return None
+    seen = select(RebuildChain.id).where(
+        RebuildChain.trigger_namespace == push.namespace,
+        RebuildChain.trigger_name == push.name,
+        RebuildChain.trigger_branch == push.branch,
+        RebuildChain.trigger_commit == push.new_commit,
+    )
+    if ctx.session.scalar(select(exists(seen))):
+        return None  # a redelivered push
+    plan = plan_for_component(_graph(ctx), push.name, push.branch,
+                              default_ref=ctx.settings.modules.default_component_ref)  # fmt: skip
+    if not plan.tiers:
+        return None
+    return start_chain(
+        ctx, plan, kind="push", requester=push.pusher or "(unknown)",
+        trigger_namespace=push.namespace, trigger_name=push.name, trigger_branch=push.branch,
+        trigger_commit=push.new_commit,
+    )  # fmt: skip
+
+
+def after_ready(ctx: HandlerContext, module: ModuleBuild) -> RebuildChain | None:
+    """A module build outside any chain became ready: rebuild what buildrequires it."""
+    if module.state != "ready":
+        return None
+    seen = select(RebuildChain.id).where(RebuildChain.trigger_module_build_id == module.id)
+    if ctx.session.scalar(select(exists(seen))):
+        return None
+    ns = f"{module.name}:{module.stream}"
+    plan = plan_for_module(_graph(ctx), ns)
+    if not plan.tiers:
+        return None
+    return start_chain(ctx, plan, kind="module", requester=module.owner, trigger_module=ns,
+                       trigger_module_build_id=module.id)  # fmt: skip
+
+
+def _graph(ctx: HandlerContext) -> DepGraph:
+    return DepGraph.load(ctx.session, default_ref=ctx.settings.modules.default_component_ref)
