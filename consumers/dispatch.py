@@ -17,10 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from consumers import handle_ci, handle_compose, handle_koji, handle_module, handle_push
+from consumers import (
+    handle_ci,
+    handle_compose,
+    handle_compose_bus,
+    handle_koji,
+    handle_module,
+    handle_push,
+)
 from consumers.context import HandlerContext, Outcome
 from consumers.events import Event
 from consumers.parse_ci import parse_ci, parse_resultsdb, parse_taskotron
+from consumers.parse_compose import parse_odcs_state_changed, parse_pungi_status
 from consumers.parse_distgit import parse_git_receive, parse_pagure_git_receive
 from consumers.parse_koji import (
     parse_build_state_change,
@@ -72,6 +80,18 @@ ROUTES: tuple[Route, ...] = (
         "conveyor.compose.state.change.v1",
         handle_compose.parse_compose_state_change,
         handle_compose.state_changed,
+    ),
+    Route(
+        "compose",
+        "pungi.compose.status.change",
+        parse_pungi_status,
+        handle_compose_bus.status_changed,
+    ),
+    Route(
+        "compose",
+        "odcs.compose.state-changed",
+        parse_odcs_state_changed,
+        handle_compose_bus.status_changed,
     ),
     Route("ci", "resultsdb.result.new", parse_resultsdb, handle_ci.result),
     Route("ci", "taskotron.result.new", parse_taskotron, handle_ci.result),

@@ -6,11 +6,14 @@ import copy
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from consumers.context import HandlerContext
 from consumers.handle_compose_bus import status_changed
 from consumers.parse_compose import parse_odcs_state_changed, parse_pungi_status
+from consumers.pipeline import Incoming, process
+from conveyor.errors import Invalid
 from models.base import utcnow
 from models.compose import Compose, record
 from models.compose_content import ComposeContent
@@ -18,6 +21,7 @@ from models.compose_transition import ComposeTransition
 from models.outbox import OutboxMessage
 from tests.unit.fakes import MESSAGES, load_message
 
+PUNGI_TOPIC = "org.fedoraproject.prod.pungi.compose.status.change"
 RAWHIDE = "Fedora-Rawhide-20180426.n.0"
 LOCATION = f"https://kojipkgs.fedoraproject.org/compose/rawhide/{RAWHIDE}/compose"
 ODCS_BODY = load_message(MESSAGES / "compose" / "061.json")["body"]
@@ -157,3 +161,22 @@ def test_odcs_message_moves_the_local_compose_it_serves(session_factory, setting
         compose = session.get(Compose, local_id)
         assert compose.result_repo_url == "https://odcs.example/r"
         assert compose.owner == "alice"
+
+
+def test_through_the_pipeline_a_duplicate_message_id_is_a_no_op(deps, session_factory):
+    message = load_message(MESSAGES / "compose" / "063.json")
+    incoming = Incoming("dup-1", message["topic"], message["body"])
+    first = process(incoming, deps, consumer="compose")
+    assert first.outcome == "handled", first
+    assert len(first.outbox_ids) == 1
+    again = process(incoming, deps, consumer="compose")
+    assert again.outcome == "ignored"
+    assert again.reason.startswith("duplicate")
+    assert trace(session_factory) == [(None, "generating")]
+
+
+def test_through_the_pipeline_a_malformed_status_raises_invalid(deps, session_factory):
+    body = {"compose_id": "Fedora-Rawhide-20180426.n.0", "status": "EXPLODED"}
+    with pytest.raises(Invalid, match="not a Pungi status"):
+        process(Incoming("bad-1", PUNGI_TOPIC, body), deps, consumer="compose")
+    assert composes(session_factory) == []

@@ -97,9 +97,29 @@ def test_nothing_but_dist_git_pushes_asks_koji_for_anything(corpus_reports):
 def test_families_without_a_route_are_ignored(corpus_reports):
     for report in corpus_reports:
         family = Path(report.file).parent.name
-        if family in ("bodhi", "compose", "module_build", "other", "koji_untag"):
+        if family in ("bodhi", "module_build", "other", "koji_untag"):
             assert report.outcome == "ignored", report
             assert report.reason.startswith("no handler for topic"), report
+
+
+# pungi.compose.status.change (every era) and odcs.compose.state-changed
+COMPOSE_STATUS_FILES = {"059.json", "061.json", "062.json", "063.json"}
+
+
+def test_compose_statuses_are_recorded_and_the_other_compose_topics_ignored(corpus_reports):
+    seen = 0
+    for report in corpus_reports:
+        path = Path(report.file)
+        if path.parent.name != "compose":
+            continue
+        seen += 1
+        if path.name in COMPOSE_STATUS_FILES:
+            assert report.outcome == "handled", report
+            assert " recorded as #" in report.reason, report
+        else:  # the old release scripts' steps, Pungi's phase/image notices: no status
+            assert report.outcome == "ignored", report
+            assert report.reason.startswith("no handler for topic"), report
+    assert seen == 37
 
 
 def test_every_ci_result_is_recorded(corpus_reports):
