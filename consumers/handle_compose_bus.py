@@ -18,7 +18,9 @@ is locked and re-read first, as everywhere.
 
 An ``odcs.compose.state-changed`` whose ODCS id is the remote id of one of
 Conveyor's own composes (the ``odcs`` backend stored it in ``external_id``)
-moves that local compose instead of recording a new one.
+moves that local compose instead of recording a new one. Early states (wait,
+generating) of an unlinked compose on the odcs backend's own server are not
+recorded: they may overtake the commit that links them.
 
 Contents: ODCS names the builds (NVRs) of a ``build`` compose and the
 modules (NSVCs) of a ``module`` compose; they are recorded once, when the
@@ -29,6 +31,7 @@ fetching them is not done here).
 from __future__ import annotations
 
 from collections import deque
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +52,11 @@ def status_changed(ctx: HandlerContext, event: ComposeStatus) -> Outcome:
         compose = _locked_by_external(ctx, "conveyor", event.external_id)
     if compose is None:
         compose = _locked_by_external(ctx, event.origin, event.external_id)
+    if compose is None and _unlinked_early(ctx, event):
+        return Outcome.ignored(
+            f"ODCS compose {event.external_id} of our odcs server is {event.state} and linked "
+            "to no compose here (yet): only its later states are recorded"
+        )
     if compose is None:
         compose = _first_seen(ctx, event)
         if compose is not None:
@@ -61,6 +69,20 @@ def status_changed(ctx: HandlerContext, event: ComposeStatus) -> Outcome:
     if compose is None:
         return Outcome.ignored(f"{event.origin} compose {event.external_id} vanished")
     return _follow(ctx, compose, event)
+
+
+def _unlinked_early(ctx: HandlerContext, event: ComposeStatus) -> bool:
+    """An early state of a compose on the server our odcs backend asks.
+
+    Its first messages can overtake the commit that links it to the local
+    compose it serves; recording them would make a second row for it.
+    """
+    server = ctx.settings.odcs.server_url
+    if event.origin != "odcs" or event.state not in ("wait", "generating") or not server:
+        return False
+    if ctx.settings.composes.backend != "odcs" or not event.location:
+        return False
+    return urlsplit(event.location).netloc == urlsplit(server).netloc
 
 
 def _locked_by_external(ctx: HandlerContext, origin: str, external_id: str) -> Compose | None:

@@ -14,6 +14,7 @@ from consumers.handle_compose_bus import status_changed
 from consumers.parse_compose import parse_odcs_state_changed, parse_pungi_status
 from consumers.pipeline import Incoming, process
 from conveyor.errors import Invalid
+from conveyor.settings import parse
 from models.base import utcnow
 from models.compose import Compose, record
 from models.compose_content import ComposeContent
@@ -180,3 +181,19 @@ def test_through_the_pipeline_a_malformed_status_raises_invalid(deps, session_fa
     with pytest.raises(Invalid, match="not a Pungi status"):
         process(Incoming("bad-1", PUNGI_TOPIC, body), deps, consumer="compose")
     assert composes(session_factory) == []
+
+
+def test_early_states_of_our_odcs_servers_unlinked_composes_are_not_recorded(session_factory, koji):
+    """They can overtake the commit that links them to the local compose they serve."""
+    settings = parse(
+        {"composes": {"backend": "odcs"},
+         "odcs": {"server_url": "https://odcs.stg.fedoraproject.org"}},
+        env={},
+    )  # fmt: skip
+    early = handle(session_factory, settings, koji, odcs(0))
+    assert early.outcome == "ignored"
+    assert "linked to no compose here (yet)" in early.reason
+    assert composes(session_factory) == []
+    done = handle(session_factory, settings, koji, odcs(2))
+    assert done.outcome == "handled"
+    assert composes(session_factory) == [("odcs", "378", "done", "raw_config")]
