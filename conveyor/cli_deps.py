@@ -194,6 +194,30 @@ def show(settings_path: str | None, as_json: bool, ns: str) -> None:
         click.echo(f"{key}: {_flat(value)}")
 
 
+@deps.command("history")
+@settings_option
+@json_option
+@click.argument("ns", metavar="NAME:STREAM")
+def history(settings_path: str | None, as_json: bool, ns: str) -> None:
+    """Every recorded definition of NAME:STREAM, oldest first (the last one is current)."""
+    from conveyor.deps.show import revisions
+
+    try:
+        name, stream = split_ns(ns)
+    except UnknownModuleStream as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _session(settings_path) as (session, _):
+        found = revisions(session, name, stream)
+    if not found:
+        raise click.ClickException(f"no definition of {ns!r} was recorded")
+    if as_json:
+        click.echo(json.dumps(found, sort_keys=True))
+        return
+    for item in found:
+        deps_text = " ".join(item["dependencies"]) or "-"
+        click.echo(f"{item['recorded_at']} {item['source']} {item['origin']}: {deps_text}")
+
+
 def _flat(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"

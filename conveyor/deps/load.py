@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from conveyor.deps import store
 from conveyor.deps.definition import StreamDefinition, from_module_streams
 from conveyor.modulemd import ModulemdInvalid, ModuleStream, load_stream, validate_text
+from models.module_build import ModuleBuild
 
 # A line that starts or ends a YAML document: at column 0 these are markers even inside
 # a scalar, so splitting here is exact without parsing the YAML twice.
@@ -101,6 +102,26 @@ def record_pushed(
         return False
     _, created = store.record(
         session, from_module_streams([doc]), source_kind="commit", source=commit, origin=origin
+    )
+    return created
+
+
+def record_module_build(session: Session, build: ModuleBuild) -> bool:
+    """Record the modulemd a module build was submitted with, under its commit.
+
+    A push of that commit already recorded the same text under the same key, so this
+    adds a definition only for builds that came another way (REST API, CLI).
+    """
+    try:
+        doc = load_stream(build.modulemd, name=build.name, stream=build.stream)
+    except ModulemdInvalid:
+        return False
+    _, created = store.record(
+        session,
+        from_module_streams([doc]),
+        source_kind="build",
+        source=build.commit,
+        origin=build.scmurl,
     )
     return created
 

@@ -31,3 +31,28 @@ def describe(session: Session, graph: DepGraph, ns: str) -> dict[str, Any]:
         "dependants": sorted(graph.dependants(ns, direct=True)),
         "components": dict(sorted(graph.components(ns).items())),
     }
+
+
+def revisions(session: Session, name: str, stream: str) -> list[dict[str, Any]]:
+    """Each recorded definition of a stream, oldest first, with its dependencies as written.
+
+    A dependency reads ``kind module:[streams]`` and, when the definition has several
+    alternative blocks, ``#block`` after it.
+    """
+    found = []
+    for row in store.history(session, name, stream):
+        blocks = {d.block for d in row.dependencies}
+        found.append(
+            {
+                "source": f"{row.source_kind} {row.source}",
+                "origin": row.origin,
+                "recorded_at": row.recorded_at.isoformat(timespec="seconds"),
+                "dependencies": [
+                    f"{d.kind} {d.module}:[{','.join(d.streams)}]"
+                    + (f"#{d.block}" if len(blocks) > 1 else "")
+                    for d in row.dependencies
+                ],
+                "components": {c.rpm: c.ref for c in row.components},
+            }
+        )
+    return found

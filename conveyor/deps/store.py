@@ -50,19 +50,58 @@ def record(
 
 
 def current_definitions(session: Session) -> list[StreamDefinition]:
-    """The newest definition of every stream, in three queries whatever the graph size."""
-    newest = select(func.max(ModuleStreamDefinition.id)).group_by(
-        ModuleStreamDefinition.name, ModuleStreamDefinition.stream
+    """The newest definition of every stream, in three queries whatever the graph size.
+
+    Plain column tuples, not ORM objects: a Fedora-sized store has tens of thousands of
+    rows and the graph needs none of the ORM's identity tracking.
+    """
+    newest = (
+        select(func.max(ModuleStreamDefinition.id))
+        .group_by(ModuleStreamDefinition.name, ModuleStreamDefinition.stream)
+        .scalar_subquery()
     )
-    rows = session.scalars(
-        select(ModuleStreamDefinition)
-        .where(ModuleStreamDefinition.id.in_(newest))
-        .options(
-            selectinload(ModuleStreamDefinition.dependencies),
-            selectinload(ModuleStreamDefinition.components),
+    dependencies: dict[int, list[Dependency]] = {}
+    for def_id, kind, module, streams, block in session.execute(
+        select(
+            ModuleDependency.definition_id,
+            ModuleDependency.kind,
+            ModuleDependency.module,
+            ModuleDependency.streams,
+            ModuleDependency.block,
         )
-    ).all()
-    return [as_definition(row) for row in rows]
+        .where(ModuleDependency.definition_id.in_(newest))
+        .order_by(ModuleDependency.id)
+    ):
+        dependencies.setdefault(def_id, []).append(Dependency(kind, module, tuple(streams), block))
+    components: dict[int, dict[str, str | None]] = {}
+    for def_id, rpm, ref in session.execute(
+        select(
+            ModuleComponentRef.definition_id, ModuleComponentRef.rpm, ModuleComponentRef.ref
+        ).where(ModuleComponentRef.definition_id.in_(newest))
+    ):
+        components.setdefault(def_id, {})[rpm] = ref
+    rows = session.execute(
+        select(
+            ModuleStreamDefinition.id,
+            ModuleStreamDefinition.name,
+            ModuleStreamDefinition.stream,
+            ModuleStreamDefinition.mdversion,
+            ModuleStreamDefinition.eol,
+            ModuleStreamDefinition.servicelevels,
+        ).where(ModuleStreamDefinition.id.in_(newest))
+    )
+    return [
+        StreamDefinition(
+            name=name,
+            stream=stream,
+            mdversion=mdversion,
+            dependencies=tuple(dependencies.get(def_id, ())),
+            components=components.get(def_id, {}),
+            eol=eol,
+            servicelevels=dict(servicelevels or {}),
+        )
+        for def_id, name, stream, mdversion, eol, servicelevels in rows
+    ]
 
 
 def history(session: Session, name: str, stream: str) -> Sequence[ModuleStreamDefinition]:
