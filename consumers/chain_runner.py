@@ -34,7 +34,7 @@ def module_gated(ctx: HandlerContext, module: ModuleBuild, verdict: Verdict) -> 
         if verdict.outcome == "passed" and not _resume(ctx, module):
             after_ready(ctx, module)  # a build outside chains: its dependants rebuild
         return
-    chain = _lock(ctx.session, item.chain_id)
+    chain = lock_chain(ctx.session, item.chain_id)
     item = ctx.session.get(ChainItem, item.id, populate_existing=True)
     if chain is None or item is None or item.module_build_id != module.id:
         return
@@ -53,7 +53,7 @@ def module_failed(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None
     item = _item_of(ctx.session, module)
     if item is None:
         return
-    chain = _lock(ctx.session, item.chain_id)
+    chain = lock_chain(ctx.session, item.chain_id)
     item = ctx.session.get(ChainItem, item.id, populate_existing=True)
     if chain is None or item is None or item.state in ("failed", "skipped", "passed"):
         return
@@ -85,7 +85,7 @@ def _resume(ctx: HandlerContext, module: ModuleBuild) -> bool:
     found = resumable_item(ctx.session, module.name, module.stream, module.id)
     if found is None:
         return False
-    chain = _lock(ctx.session, found.chain_id)
+    chain = lock_chain(ctx.session, found.chain_id)
     item = ctx.session.get(ChainItem, found.id, populate_existing=True)
     if chain is None or item is None or item.state != "failed" or chain.state != "failed":
         return False
@@ -106,7 +106,7 @@ def _item_of(session: Session, module: ModuleBuild) -> ChainItem | None:
     return session.scalars(query).first()
 
 
-def _lock(session: Session, chain_id: int) -> RebuildChain | None:
+def lock_chain(session: Session, chain_id: int) -> RebuildChain | None:
     chain = locked_chain(session, chain_id)
     if chain is not None:
         session.refresh(chain)

@@ -4,12 +4,17 @@ Called when a module build reaches ``done`` (``module_batches.finish``), by
 the CI handler for every module build a recorded result is about, and by the
 cron job that times out missing results. The caller holds the module build
 row lock; the gate re-checks the state, so a duplicate call changes nothing.
+A module build of a running rebuild chain is held at ``done`` even when it
+passes (``is_held``); the chain runner hears every new verdict and moves the
+whole chain to ``ready`` together when its last tier passes.
 """
 
 from __future__ import annotations
 
+from consumers import chain_runner
 from consumers.context import HandlerContext
 from conveyor.gating import Verdict, module_verdict
+from models.chain_item import is_held
 from models.gating_decision import current, store
 from models.module_build import ModuleBuild
 from models.site_dirty import mark_dirty
@@ -28,12 +33,14 @@ def gate_module(ctx: HandlerContext, module: ModuleBuild) -> Verdict | None:
     if verdict.reason == "no gating required" and not ctx.settings.modules.ready_on_done:
         verdict = Verdict("waiting", HELD_AT_DONE)
     changed = _keep(ctx, module, verdict)
-    if verdict.outcome == "passed" and not _held(ctx, module):
+    if verdict.outcome == "passed" and not is_held(ctx.session, module.id):
         reason = f"CI gating passed: {verdict.reason}"
         module.transition(ctx.session, "ready", cause=ctx.message_id, reason=reason)
-    elif changed:
+    elif not changed:
+        return verdict  # judged the same before (a cron sweep): the chain knows already
+    else:
         mark_dirty(ctx.session, "module_build", module.id)  # the site shows the new verdict
-    _tell_chain(ctx, module, verdict)
+    chain_runner.module_gated(ctx, module, verdict)  # a rebuild chain advances, stops or waits
     return verdict
 
 
@@ -47,14 +54,3 @@ def _keep(ctx: HandlerContext, module: ModuleBuild, verdict: Verdict) -> bool:
         module_build_id=module.id,
     )  # fmt: skip
     return True
-
-
-def _held(ctx: HandlerContext, module: ModuleBuild) -> bool:
-    """A module build of a running rebuild chain stays done until the whole chain passes."""
-    # TODO(chains): models.chain_item.is_held(ctx.session, module.id) once it is committed
-    return False
-
-
-def _tell_chain(ctx: HandlerContext, module: ModuleBuild, verdict: Verdict) -> None:
-    # TODO(chains): consumers.chain_runner.module_gated(ctx, module, verdict) once committed
-    return None

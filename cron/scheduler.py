@@ -15,6 +15,7 @@ from conveyor.koji_client import KojiClient
 from conveyor.pdc.client import PdcClient
 from conveyor.settings import Settings
 from cron import jobs
+from cron.chains import reconcile_chains
 from cron.gating import gate_done_modules
 from cron.pdc import sync_pdc
 from cron.reconcile_modules import reconcile_modules
@@ -52,6 +53,12 @@ def job_table(settings: Settings) -> list[Job]:
             "gate_modules",
             cron.reconcile_seconds,
             lambda: gate_done_modules(session_factory, settings, koji),
+        ),
+        # a rebuild chain whose advancing message was lost moves on here
+        Job(
+            "reconcile_chains",
+            cron.reconcile_seconds,
+            lambda: reconcile_chains(session_factory, settings, koji),
         ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
         # does nothing unless pdc.enabled

@@ -180,3 +180,34 @@ def test_supersede_cancels_builds_of_the_old_commit(world: World) -> None:
 def test_a_plan_with_nothing_to_rebuild_completes_at_once(world: World) -> None:
     chain_id = start(world, [])
     assert chain(world, chain_id).state == "complete"
+
+
+def test_the_reconciler_advances_a_tier_whose_message_was_lost(world: World) -> None:
+    from cron.chains import reconcile_chains
+    from models.chain_item import ChainItem
+
+    chain_id = start(world, TIERS)
+    ids = [build_of(world, chain_id, n) for n in ("app1", "app2")]
+    for module_id in ids:
+        assert build_module(world, module_id) == "done"
+    with world.session_factory.begin() as session:  # verdicts recorded, advance lost
+        for item in session.scalars(select(ChainItem).where(ChainItem.module_build_id.in_(ids))):
+            item.state = "passed"
+    assert chain(world, chain_id).current_tier == 1
+    assert reconcile_chains(world.session_factory, world.settings, world.koji) == 1
+    assert chain(world, chain_id).current_tier == 2
+    assert items(world, chain_id)["stack"].state == "building"
+    assert reconcile_chains(world.session_factory, world.settings, world.koji) == 0
+
+
+def test_the_reconciler_fails_a_chain_whose_build_was_canceled(world: World) -> None:
+    from cron.chains import reconcile_chains
+    from models.module_build import locked
+
+    chain_id = start(world, TIERS)
+    app1 = build_of(world, chain_id, "app1")
+    with world.session_factory.begin() as session:  # canceled through the API: no hook
+        locked(session, app1).cancel(session, by="dave", cause="api:dave")
+    assert reconcile_chains(world.session_factory, world.settings, world.koji) == 1
+    found = chain(world, chain_id)
+    assert found.state == "failed" and found.failed_tier == 1 and "dave" in found.reason
