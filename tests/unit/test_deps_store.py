@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -119,3 +120,20 @@ def test_history_cli(tmp_path):
     text = run("history", "app:1")
     assert text.stdout.splitlines()[0].endswith(f"{first}: buildrequires platform:[f29]")
     assert run("history", "app:2").exit_code == 1
+
+
+def test_the_database_refuses_an_unknown_dependency_kind_or_source_kind(session_factory):
+    from sqlalchemy.exc import IntegrityError
+
+    load(session_factory, APP_F29)
+    with session_factory() as session:
+        definition_id = session.scalars(select(ModuleStreamDefinition.id)).one()
+        session.add(ModuleDependency(definition_id=definition_id, block=0, kind="suggests",
+                                     module="x", streams=[]))  # fmt: skip
+        with pytest.raises(IntegrityError, match="CHECK constraint failed"):
+            session.flush()
+        session.rollback()
+        session.add(ModuleStreamDefinition(name="a", stream="1", source_kind="guess",
+                                           source="s", mdversion=2))  # fmt: skip
+        with pytest.raises(IntegrityError, match="CHECK constraint failed"):
+            session.flush()
