@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 from sqlalchemy import func, select
 
 from consumers import chain_runner
+from consumers.compose_requests import request_module_compose
 from consumers.context import HandlerContext
 from consumers.module_gate import gate_module
 from conveyor.errors import KojiError
@@ -189,6 +190,7 @@ def finish(ctx: HandlerContext, module: ModuleBuild) -> None:
     module.repo_task_id = None
     module.transition(ctx.session, "done", cause=ctx.message_id, reason="all components built")
     gate_module(ctx, module)  # the only way on to ready: CI gating (passes at once if none)
+    request_module_compose(ctx, module)  # the module + runtime deps, for QA to install
 
 
 def fail_module(ctx: HandlerContext, module: ModuleBuild, reason: str) -> None:
