@@ -19,6 +19,8 @@ from sandbox.ports import LOOPBACK, free_port
 
 PREFIX = "/rest_api/v1/"
 UNIQUE = "The fields relation_type, from_component, to_component must make a unique set."
+UNIQUE_COMPONENT = "The fields release, name, type must make a unique set."
+UNIQUE_GLOBAL = "The fields name must make a unique set."
 
 
 @dataclass
@@ -75,6 +77,9 @@ class PdcStore:
         return self.relationship_view(rel)
 
     def add_component(self, release: str, name: str, type_: str) -> dict:
+        if any((c["release"], c["name"], c["type"]) == (release, name, type_)
+               for c in self.components.values()):  # fmt: skip
+            raise HttpError(400, {"non_field_errors": [UNIQUE_COMPONENT]})
         comp = {"id": self.new_id(), "release": release, "name": name, "type": type_,
                 "global_component": name}  # fmt: skip
         self.components[comp["id"]] = comp
@@ -183,6 +188,8 @@ class PdcServer:
         return self._page(list(self.store.global_components.values()), query, self._path)
 
     def _post_global_components(self, rest, query, body):
+        if any(g["name"] == body["name"] for g in self.store.global_components.values()):
+            raise HttpError(400, {"non_field_errors": [UNIQUE_GLOBAL]})
         item = {"id": self.store.new_id(), "name": body["name"]}
         self.store.global_components[item["id"]] = item
         return 201, item

@@ -48,6 +48,8 @@ class PdcClient:
     ):
         self.base = settings.url.rstrip("/") + "/"
         self.page_size = page_size
+        # (release, name, type) -> id: PDC never renumbers a component, so one lookup each
+        self._component_ids: dict[tuple[str, str, str], int] = {}
         self.timeout = settings.timeout
         self.http = http or requests.Session()
         self.http.headers["Accept"] = "application/json"
@@ -113,17 +115,47 @@ class PdcClient:
 
     # -- components and relationships ----------------------------------------
 
+    def forget_components(self) -> None:
+        """Drop the component id cache (a long-lived client calls this once per run)."""
+        self._component_ids.clear()
+
     def ensure_component(self, release: str, name: str, type_: str) -> int:
         """The id of release component ``name`` (creating it and its global component)."""
+        cached = self._component_ids.get((release, name, type_))
+        if cached is not None:
+            return cached
+        found = self._component_id(release, name, type_)
+        if found is None:
+            found = self._create_component(release, name, type_)
+        self._component_ids[(release, name, type_)] = found
+        return found
+
+    def _create_component(self, release: str, name: str, type_: str) -> int:
+        globals_ = self.get_paged("global-components", name=name)
+        if not any(g.get("name") == name for g in globals_):
+            self._create_once("global-components", {"name": name})
+        body = {"release": release, "global_component": name, "name": name, "type": type_}
+        created = self._create_once("release-components", body)
+        found = created["id"] if created else self._component_id(release, name, type_)
+        if found is None:
+            raise PdcRejected(f"release component {release}/{name} neither created nor found")
+        return int(found)
+
+    def _component_id(self, release: str, name: str, type_: str) -> int | None:
         found = self.get_paged("release-components", release=release, name=name, type=type_)
         for component in found:
             if component.get("name") == name:  # PDC's name filters may match loosely
                 return int(component["id"])
-        globals_ = self.get_paged("global-components", name=name)
-        if not any(g.get("name") == name for g in globals_):
-            self.json("POST", self.url("global-components"), json={"name": name})
-        body = {"release": release, "global_component": name, "name": name, "type": type_}
-        return int(self.json("POST", self.url("release-components"), json=body)["id"])
+        return None
+
+    def _create_once(self, endpoint: str, body: dict) -> dict | None:
+        """POST; None when it already exists (another sender won the race: 400 unique)."""
+        try:
+            return self.json("POST", self.url(endpoint), json=body)
+        except PdcRejected as exc:
+            if exc.status == 400 and _UNIQUE_SET in str(exc.body):
+                return None
+            raise
 
     def relationships(self, release: str, types: tuple[str, ...]) -> Iterator[dict]:
         for type_ in types:
@@ -133,11 +165,8 @@ class PdcClient:
 
     def create_relationship(self, type_: str, from_id: int, to_id: int) -> None:
         body = {"type": type_, "from_component": {"id": from_id}, "to_component": {"id": to_id}}
-        try:
-            self.json("POST", self.url("release-component-relationships"), json=body)
-        except PdcRejected as exc:
-            if exc.status != 400 or _UNIQUE_SET not in str(exc.body):
-                raise  # already there is success: a replayed add changes nothing
+        # already there is success: a replayed add changes nothing
+        self._create_once("release-component-relationships", body)
 
     def find_relationships(
         self, release: str, type_: str, from_name: str, to_name: str

@@ -115,6 +115,7 @@ def send_due(
     without being charged an attempt.
     """
     report = SendReport()
+    client.forget_components()  # ids cached for this run only: PDC may be edited between runs
     with session_factory() as session:
         due = list(
             session.execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor.pdc.actual import read_actual
@@ -22,12 +23,33 @@ from conveyor.pdc.queue import SendReport, enqueue, intended_state, send_due
 from conveyor.settings_pdc import PdcSettings
 from models.base import utcnow
 
+_ENQUEUE_ATTEMPTS = 3
+
 
 def queue_changes(session_factory: sessionmaker[Session], release: str, now: datetime) -> int:
     """Queue what changed in Conveyor's stores since the last run; return rows queued."""
-    with session_factory.begin() as session:
+
+    def work(session: Session) -> int:
         desired = desired_state(session, release)
         return enqueue(session, diff(desired, intended_state(session)), now)
+
+    return _serialized(session_factory, work)
+
+
+def _serialized(session_factory: sessionmaker[Session], work: Callable[[Session], int]) -> int:
+    """Run ``work`` in a transaction; once more if a concurrent enqueue took a pending key.
+
+    The second run re-reads the pending rows, so it finds the other's row and
+    replaces or keeps it instead of inserting a second one.
+    """
+    for attempt in range(_ENQUEUE_ATTEMPTS):
+        try:
+            with session_factory.begin() as session:
+                return work(session)
+        except IntegrityError:
+            if attempt == _ENQUEUE_ATTEMPTS - 1:
+                raise
+    return 0  # not reached: the loop returns or raises
 
 
 def drift(session_factory: sessionmaker[Session], client: PdcClient, release: str) -> list[Change]:
@@ -45,8 +67,7 @@ def initialize(
 ) -> tuple[int, SendReport]:
     """Queue the full difference with PDC and send until nothing due is left."""
     changes = drift(session_factory, client, settings.release)
-    with session_factory.begin() as session:
-        queued = enqueue(session, changes, clock())
+    queued = _serialized(session_factory, lambda session: enqueue(session, changes, clock()))
     total = SendReport()
     while True:
         report = send_due(session_factory, client, settings, clock())

@@ -304,3 +304,26 @@ def test_settings_example_documents_the_defaults_and_errors_are_all_listed():
         "pdc.url: must be an http:// or https:// URL, got 'ftp://pdc'",
         "pdc.x: unknown key",
     ]
+
+
+def test_the_database_allows_one_pending_change_per_object(session_factory):
+    from sqlalchemy.exc import IntegrityError
+
+    def row(**values) -> PdcUpdate:
+        base = {"kind": "relationship.add", "key": "k", "pending_key": "k", "payload": {}}
+        return PdcUpdate(**{**base, **values})
+
+    with session_factory.begin() as session:
+        session.add(row())
+    for bad in (
+        row(),  # a second pending change of the same object
+        row(key="k2", pending_key="k2", state="sent"),  # sent yet still pending-keyed
+        row(key="k3", pending_key=None, state="sent"),  # sent without a time
+        row(key="k4", pending_key=None, state="failed"),  # failed without its error
+        row(key="k5", pending_key="k5", kind="relationship.explode"),
+    ):
+        with pytest.raises(IntegrityError), session_factory.begin() as session:
+            session.add(bad)
+    with session_factory.begin() as session:
+        session.add(row(key="k", pending_key=None, state="failed", last_error="HTTP 400"))
+    assert len(_rows(session_factory)) == 2
