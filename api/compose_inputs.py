@@ -50,7 +50,7 @@ def compose_request(body: Any, owner: str, settings: Settings) -> ComposeRequest
         owner=owner,
         packages=_strings(source, "packages"),
         arches=_strings(body, "arches") or _strings(source, "arches"),
-        sigkeys=_strings(source, "sigkeys") or settings.odcs.sigkeys,
+        sigkeys=_strings(source, "sigkeys", empty_ok=True) or settings.odcs.sigkeys,
         flags=_strings(body, "flags"),
         seconds_to_live=seconds_to_live(body, settings),
         label=_text(body, "label"),
@@ -81,13 +81,16 @@ def _source(source: dict, kind: str) -> str:
     return text
 
 
-def _strings(body: dict, key: str) -> tuple[str, ...]:
+def _strings(body: dict, key: str, *, empty_ok: bool = False) -> tuple[str, ...]:
+    """A list of strings; ``empty_ok``: ``""`` is an item (a sigkey: unsigned allowed)."""
     value = body.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and (v or empty_ok) for v in value
+    ):
         raise ApiError(400, f"{key}: expected a list of strings, got {_show(value)}")
     if len(value) > MAX_ITEMS:
         raise ApiError(400, f"{key}: at most {MAX_ITEMS} items")
-    if any(v.split() != [v] for v in value):  # items are stored space-separated
+    if any(v and v.split() != [v] for v in value):  # items are stored space-separated
         raise ApiError(400, f"{key}: an item contains white space")
     return tuple(value)
 

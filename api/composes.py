@@ -38,10 +38,10 @@ log = logging.getLogger(__name__)
 
 blueprint = Blueprint("composes", __name__)
 MAX_ID = 2**63 - 1
-PATCH_FIELDS = frozenset({"seconds_to_live", "seconds-to-live"})
+PATCH_FIELDS = frozenset({"seconds_to_live", "seconds-to-live", "label"})
 
 
-@blueprint.get("/about/")
+@blueprint.get("/about/", strict_slashes=False)  # ODCS's client asks for /about
 def about() -> Response:
     odcs = deps().settings.odcs
     return jsonify(
@@ -97,11 +97,13 @@ def patch_compose(compose_id: int) -> Response:
     caller = auth.authenticate(settings.api)
     body = _json_body() if request.get_data() else {}
     if not isinstance(body, dict) or set(body) - PATCH_FIELDS:
-        raise ApiError(400, "only seconds_to_live can be given: Conveyor regenerates a "
-                       "compose from exactly its own inputs")  # fmt: skip
+        raise ApiError(400, "only seconds_to_live (and the same label) can be given: Conveyor "
+                       "regenerates a compose from exactly its own inputs")  # fmt: skip
     seconds = seconds_to_live(body, settings)
     with session_factory.begin() as session:
         compose = _ours(session, compose_id)
+        if body.get("label") not in (None, compose.label):  # ODCS would copy with a new label
+            raise ApiError(400, "label: a compose keeps its label here; request a new compose")
         _check_allowed(caller, compose.source_type, settings)
         cause = f"api:{caller.user}"
         try:

@@ -77,6 +77,8 @@ def state_of(session_factory, compose_id):
 
 
 def test_about_tells_version_auth_allowed_clients_and_sigkeys(client):
+    # ODCS's client asks for /api/1/about, without the slash
+    assert client.get("/api/1/about").get_json() == client.get("/api/1/about/").get_json()
     body = client.get("/api/1/about/").get_json()
     assert body == {
         "version": "0.1.0",
@@ -110,6 +112,27 @@ def test_post_a_build_compose_answers_odcs_json(client, session_factory):
     with session_factory() as session:
         topics = session.scalars(select(OutboxMessage.topic)).all()
     assert topics == ["conveyor.compose.state.change.v1"]
+
+
+def test_odcs_clients_legacy_fields_and_unsigned_sigkey(client):
+    """odcs-client sends ``seconds-to-live`` and a build source with ``source: ""``."""
+    body = {
+        "source": {"type": "build", "source": "", "builds": NVRS, "sigkeys": [""]},
+        "seconds-to-live": 600,
+        "label": "RC-1",
+    }
+    response = post(client, body)
+    assert response.status_code == 200, response.get_json()
+    compose = response.get_json()
+    assert (compose["sigkeys"], compose["label"]) == ("", "RC-1")
+    renewed = client.patch(
+        f"/api/1/composes/{compose['id']}",
+        data=json.dumps({"seconds-to-live": 900, "label": "RC-1"}),
+        environ_base=ALICE,
+    )
+    assert renewed.status_code == 200, renewed.get_json()
+    left = datetime.fromisoformat(renewed.get_json()["time_to_expire"].removesuffix("Z")) - utcnow()
+    assert timedelta(minutes=14) < left <= timedelta(minutes=15)
 
 
 def test_an_identical_request_reuses_the_live_compose(client, session_factory):
@@ -277,7 +300,9 @@ def test_patch_refusals(client, session_factory):
     assert "not allowed to operate" in error(client.patch(url, environ_base=BOB), 403)
     assert error(client.patch("/api/1/composes/404", environ_base=ALICE), 404)
     changed = client.patch(url, data=json.dumps({"label": "x"}), environ_base=ALICE)
-    assert "only seconds_to_live" in error(changed, 400)
+    assert "a compose keeps its label" in error(changed, 400)
+    other = client.patch(url, data=json.dumps({"sigkeys": ["abc"]}), environ_base=ALICE)
+    assert "only seconds_to_live (and the same label)" in error(other, 400)
     with session_factory.begin() as session:
         seen = Compose(origin="pungi", external_id="F-1", owner="pungi",
                        source_type="pungi_compose", source="F-1")  # fmt: skip
