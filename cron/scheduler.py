@@ -16,6 +16,7 @@ from conveyor.pdc.client import PdcClient
 from conveyor.settings import Settings
 from cron import jobs
 from cron.chains import reconcile_chains
+from cron.composes import maintain_composes
 from cron.gating import gate_done_modules
 from cron.pdc import sync_pdc
 from cron.reconcile_modules import reconcile_modules
@@ -61,6 +62,12 @@ def job_table(settings: Settings) -> list[Job]:
             lambda: reconcile_chains(session_factory, settings, koji),
         ),
         Job("fail_stuck", 600, lambda: jobs.fail_stuck(session_factory, settings, koji)),
+        # expire composes, fail stuck ones, re-announce a wait compose nobody picked up
+        Job(
+            "composes",
+            cron.reconcile_seconds,
+            lambda: maintain_composes(session_factory, settings),
+        ),
         # does nothing unless pdc.enabled
         Job(
             "sync_pdc",
