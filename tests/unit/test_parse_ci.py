@@ -204,3 +204,38 @@ def test_centos_prefix_only_routes_ci():
     assert dispatch.route_for("org.centos.prod.buildsys.tag") is None
     assert dispatch.route_for("org.centos.prod.git.receive") is None
     assert dispatch.bare("org.centos.prod.ci.koji-build.test.complete") is None
+
+
+def test_what_the_sandbox_ci_simulator_publishes_parses_back():
+    from sandbox.ci_simulator import (
+        BUILD_TESTCASE,
+        MODULE_TESTCASE,
+        build_result,
+        module_result,
+        outcome_for,
+    )
+
+    module = {
+        "id": 3,
+        "name": "eog",
+        "stream": "main",
+        "version": "20261122",
+        "context": "c0ffee42",
+    }
+    topic, body = module_result(module, "failed")
+    assert topic == "org.centos.sandbox.ci.redhat-module.test.complete"
+    event = dispatch.route_for(topic, "ci").parser(topic, body)
+    assert (event.artifact_type, event.artifact) == ("module", "eog:main:20261122:c0ffee42")
+    assert (event.testcase, event.outcome) == (MODULE_TESTCASE, "failed")
+    topic, body = build_result("foo-1.0-1.fc43", 12, "error")
+    assert topic == "org.centos.sandbox.ci.koji-build.test.error"
+    event = parse_ci(topic, body)
+    assert (event.artifact, event.testcase, event.outcome) == (
+        "foo-1.0-1.fc43",
+        BUILD_TESTCASE,
+        "error",
+    )
+    outcomes = {"eog:*": "failed", "foo-*": None}
+    assert outcome_for("eog:main:1:c", outcomes, "passed") == "failed"
+    assert outcome_for("foo-1.0-1", outcomes, "passed") is None
+    assert outcome_for("bar-1.0-1", outcomes, "passed") == "passed"
