@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from conveyor.deps.cycles import strongly_connected
 from conveyor.deps.definition import (
     KINDS,
     Dependency,
@@ -58,6 +59,8 @@ class DepGraph:
             for rpm, ref in refs.items():
                 self._including.setdefault(rpm, {})[ns] = ref
         self._definitions = dict(definitions or {})
+        # ns -> modules it depends on by "any stream" (or exclusions) when none is known
+        self._unresolved: dict[str, frozenset[str]] = {}
         nodes = set(self._defined) | set(self._components)
         for table in self._out.values():
             for ns, targets in table.items():
@@ -99,15 +102,21 @@ class DepGraph:
         by_ns = {d.ns: d for d in definitions}
         known = _known_streams(by_ns.values())
         table: dict[str, dict[str, set[str]]] = {kind: {} for kind in KINDS}
+        unresolved: dict[str, set[str]] = {}
         for ns, definition in by_ns.items():
             for dep in definition.dependencies:
+                streams = _expand(dep, known)
+                if not streams:
+                    unresolved.setdefault(ns, set()).add(dep.module)
                 targets = table[dep.kind].setdefault(ns, set())
-                targets.update(f"{dep.module}:{s}" for s in _expand(dep, known))
+                targets.update(f"{dep.module}:{s}" for s in streams)
         components = {
             ns: {rpm: ref or default_ref for rpm, ref in d.components.items()}
             for ns, d in by_ns.items()
         }
-        return cls(table, defined=by_ns, components=components, definitions=by_ns)
+        graph = cls(table, defined=by_ns, components=components, definitions=by_ns)
+        graph._unresolved = {ns: frozenset(m) for ns, m in unresolved.items()}
+        return graph
 
     @classmethod
     def load(cls, session: Session, *, default_ref: str = DEFAULT_REF) -> DepGraph:
@@ -169,6 +178,11 @@ class DepGraph:
         definition = self.definition(ns)
         return dict(definition.servicelevels) if definition else {}
 
+    def unresolved(self, ns: str) -> frozenset[str]:
+        """Modules ``ns`` depends on whose stream list matched no known stream (no edge)."""
+        self._check(ns)
+        return self._unresolved.get(ns, _NONE)
+
     def cycles(self) -> list[list[str]]:
         """Every dependency cycle (requires and buildrequires together), each sorted.
 
@@ -176,7 +190,7 @@ class DepGraph:
         that depends on itself (e.g. ``X: []`` in X's own dependencies).
         """
         found = []
-        for component in _strongly_connected(self._nodes, self._successors):
+        for component in strongly_connected(self._nodes, self._successors):
             if len(component) > 1 or component[0] in self._successors(component[0]):
                 found.append(sorted(component))
         return sorted(found)
@@ -240,49 +254,3 @@ def _expand(dep: Dependency, known: Mapping[str, set[str]]) -> set[str]:
     if wanted:
         return wanted
     return known.get(dep.module, set()) - excluded
-
-
-def _strongly_connected(nodes: Iterable[str], successors) -> Iterator[list[str]]:
-    """Tarjan's algorithm without recursion (a deep graph must not hit the stack limit)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    counter = 0
-    for root in sorted(nodes):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(successors(root))))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(successors(child)))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                yield component

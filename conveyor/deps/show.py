@@ -29,6 +29,7 @@ def describe(session: Session, graph: DepGraph, ns: str) -> dict[str, Any]:
         "buildrequires": sorted(graph.buildrequires(ns, direct=True)),
         "requires": sorted(graph.requires(ns, direct=True)),
         "dependants": sorted(graph.dependants(ns, direct=True)),
+        "unresolved": sorted(graph.unresolved(ns)),
         "components": dict(sorted(graph.components(ns).items())),
     }
 

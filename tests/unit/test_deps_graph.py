@@ -49,6 +49,17 @@ def test_empty_stream_list_means_every_known_stream():
     assert g.dependants("nodejs:12") == {"app:1", "tool:1"}
 
 
+def test_any_stream_of_an_unknown_module_is_reported_unresolved():
+    g = graph(
+        v2("app", "1", "  - requires:\n      ghost: []\n      platform: [f29]\n"),
+        v2("lone", "1", "  - requires:\n      lone: [-1]\n"),
+    )
+    assert g.requires("app:1") == {"platform:f29"}
+    assert g.unresolved("app:1") == {"ghost"}
+    assert g.unresolved("lone:1") == {"lone"}  # its only known stream is excluded
+    assert g.unresolved("platform:f29") == frozenset()
+
+
 def test_excluded_streams_are_every_known_stream_but_those():
     g = graph(
         v2("platform", "f28"),
