@@ -12,6 +12,7 @@ from conveyor.cli_api import api_command, module_build
 from conveyor.cli_branch_history import branch_history
 from conveyor.cli_chain import chain
 from conveyor.cli_common import load_settings, settings_option
+from conveyor.cli_compose import compose
 from conveyor.cli_deps import deps
 from conveyor.cli_modulemd import modulemd
 from conveyor.cli_pdc import pdc
@@ -40,6 +41,7 @@ main.add_command(pdc)
 main.add_command(deps)
 main.add_command(branch_history)
 main.add_command(chain)
+main.add_command(compose)
 
 
 @main.group()
