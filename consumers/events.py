@@ -119,6 +119,26 @@ class ComposeStatus:
     details: ComposeDetails | None = None  # ODCS messages only
 
 
+@dataclass(frozen=True)
+class CIResult:
+    source: str  # resultsdb | ci-spec | taskotron
+    artifact_type: str  # models.test_result.ARTIFACT_TYPES
+    artifact: str  # NVR, name:stream:version[:context], ... as the message gives it
+    testcase: str
+    outcome: str  # models.test_result.OUTCOMES
+    raw_outcome: str
+    result_at: datetime | None = None  # the result's own time, when the message has one
+    ref_url: str | None = None
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class CINotAResult:
+    """A CI topic the route claims that carries no result (e.g. a pipeline stage notice)."""
+
+    reason: str
+
+
 Event = (
     DistGitPush
     | KojiTaskStateChange
@@ -127,4 +147,6 @@ Event = (
     | KojiRepoDone
     | ModuleStateChange
     | ComposeStatus
+    | CIResult
+    | CINotAResult
 )

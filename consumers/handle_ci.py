@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from consumers.context import HandlerContext, Outcome
+from consumers.events import CINotAResult, CIResult
 from consumers.module_gate import gate_module
-from consumers.parse_ci import CINotAResult, CIResult
 from conveyor.gating import build_verdict
 from models.base import utcnow
 from models.build import Build

@@ -20,33 +20,12 @@ with its reason); a result message that lacks what makes it one is ``Invalid``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from consumers import fields
+from consumers.events import CINotAResult, CIResult
 from conveyor.errors import Invalid
-
-
-@dataclass(frozen=True)
-class CIResult:
-    source: str  # resultsdb | ci-spec | taskotron
-    artifact_type: str  # models.test_result.ARTIFACT_TYPES
-    artifact: str  # NVR, name:stream:version[:context], ... as the message gives it
-    testcase: str
-    outcome: str  # models.test_result.OUTCOMES
-    raw_outcome: str
-    result_at: datetime | None = None  # the result's own time, when the message has one
-    ref_url: str | None = None
-    branch: str | None = None
-
-
-@dataclass(frozen=True)
-class CINotAResult:
-    """A CI topic the route claims that carries no result (e.g. a pipeline stage notice)."""
-
-    reason: str
-
 
 _ORG_PREFIX = re.compile(r"^org\.(?:fedoraproject|centos)\.[A-Za-z]+\.")
 _SPEC_TOPIC = re.compile(r"ci\.(?P<artifact>[A-Za-z0-9_-]+)\.test\.(?P<event>[a-z]+)")
