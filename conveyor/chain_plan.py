@@ -11,7 +11,8 @@ the cycle in a depth-first walk is dropped), never looped on.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,8 +73,12 @@ def plan_for_module(graph: ModuleGraph, ns: str) -> ChainPlan:
 
 def _plan(graph: ModuleGraph, trigger: str, seeds: Iterable[str], exclude: str | None) -> ChainPlan:
     starts = sorted(set(seeds) - {exclude})
-    edges, cycles = _walk(graph, starts, exclude)
-    depth = _longest_paths(starts, edges)
+    children, indegree = _reachable(graph, starts, exclude)
+    depth, ordered = _longest_paths(starts, children, indegree)
+    cycles: set[tuple[str, ...]] = set()
+    if ordered < len(children):  # Kahn's order stalls only on a cycle: find and break them
+        acyclic, cycles = _walk(children, starts)
+        depth, _ = _longest_paths(starts, acyclic, _indegree(acyclic))
     by_tier: dict[int, list[str]] = {}
     for ns, tier in depth.items():
         by_tier.setdefault(tier, []).append(ns)
@@ -81,13 +86,46 @@ def _plan(graph: ModuleGraph, trigger: str, seeds: Iterable[str], exclude: str |
     return ChainPlan(trigger, tiers, tuple(sorted(cycles)))
 
 
-def _walk(
+def _reachable(
     graph: ModuleGraph, starts: list[str], exclude: str | None
-) -> tuple[dict[str, list[str]], set[tuple[str, ...]]]:
-    """Depth-first from the seeds along "is buildrequired by"; drop the edges closing cycles.
+) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+    """Every stream reachable along "is buildrequired by", with its children and how many
+    edges reach it (breadth first; one pass, as the planner runs per push)."""
+    children: dict[str, frozenset[str]] = {}
+    indegree = dict.fromkeys(starts, 0)
+    queue = deque(starts)
+    buildrequired_by, pop, push = graph.buildrequired_by, queue.popleft, queue.append
+    while queue:
+        ns = pop()
+        kids = buildrequired_by(ns)
+        if ns in kids or exclude in kids:
+            kids = kids - {ns, exclude}
+        children[ns] = kids
+        for kid in kids:
+            if kid in indegree:
+                indegree[kid] += 1
+            else:
+                indegree[kid] = 1
+                push(kid)
+    return children, indegree
 
-    Iterative (Fedora-size graphs are deeper than Python's recursion limit allows
-    in the worst case); ``on_path`` is the current walk, so an edge into it closes a cycle.
+
+def _indegree(edges: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    indegree = dict.fromkeys(edges, 0)
+    for kids in edges.values():
+        for kid in kids:
+            indegree[kid] += 1
+    return indegree
+
+
+def _walk(
+    children: Mapping[str, Iterable[str]], starts: list[str]
+) -> tuple[dict[str, list[str]], set[tuple[str, ...]]]:
+    """Depth-first from the seeds (sorted, so the same edges break every time); drop the
+    edges closing cycles.
+
+    Iterative (Fedora-size graphs are deeper than Python's recursion limit allows in the
+    worst case); ``on_path`` is the current walk, so an edge into it closes a cycle.
     """
     edges: dict[str, list[str]] = {}
     cycles: set[tuple[str, ...]] = set()
@@ -97,7 +135,7 @@ def _walk(
             continue
         visited.add(start)
         path, on_path = [start], {start}
-        stack = [iter(_next(graph, start, exclude))]
+        stack = [iter(sorted(children[start]))]
         edges[start] = []
         while stack:
             child = next(stack[-1], None)
@@ -115,27 +153,27 @@ def _walk(
                 edges[child] = []
                 path.append(child)
                 on_path.add(child)
-                stack.append(iter(_next(graph, child, exclude)))
+                stack.append(iter(sorted(children[child])))
     return edges, cycles
 
 
-def _next(graph: ModuleGraph, ns: str, exclude: str | None) -> list[str]:
-    return sorted(graph.buildrequired_by(ns) - {exclude, ns})
-
-
-def _longest_paths(starts: list[str], edges: dict[str, list[str]]) -> dict[str, int]:
-    """Tier = 1 + the longest path from a seed (Kahn's order over the acyclic edges)."""
-    indegree = dict.fromkeys(edges, 0)
-    for children in edges.values():
-        for child in children:
-            indegree[child] += 1
+def _longest_paths(
+    starts: list[str], edges: Mapping[str, Iterable[str]], indegree: dict[str, int]
+) -> tuple[dict[str, int], int]:
+    """Tier = 1 + the longest path from a seed, in Kahn's order (``indegree`` is used up);
+    also how many streams that order reached (fewer than all: a cycle)."""
     depth = dict.fromkeys(edges, 1)
     ready = [ns for ns in starts if indegree[ns] == 0]
+    ordered = 0
     while ready:
         ns = ready.pop()
-        for child in edges[ns]:
-            depth[child] = max(depth[child], depth[ns] + 1)
-            indegree[child] -= 1
-            if indegree[child] == 0:
-                ready.append(child)
-    return depth
+        ordered += 1
+        below = depth[ns] + 1
+        for kid in edges[ns]:
+            if depth[kid] < below:
+                depth[kid] = below
+            left = indegree[kid] - 1
+            indegree[kid] = left
+            if not left:
+                ready.append(kid)
+    return depth, ordered
