@@ -80,6 +80,13 @@ def _name(value: Any, where: str) -> str:
     return text
 
 
+def _branch(value: Any) -> str | None:
+    """A branch worth keeping: a short single-line string (anything else is dropped)."""
+    if not isinstance(value, str) or not value or len(value) > 255 or "\n" in value:
+        return None
+    return value
+
+
 def _url(value: Any) -> str | None:
     return value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
 
@@ -113,7 +120,7 @@ def parse_resultsdb(topic: str, body: Any) -> CIResult:
         raw_outcome=str(result.get("outcome")),
         result_at=timestamp(result.get("submit_time")),
         ref_url=_url(result.get("ref_url")),
-        branch=_first(data.get("branch")),
+        branch=_branch(_first(data.get("branch"))),
     )
 
 
@@ -182,7 +189,7 @@ def _spec_result(event: str, body: dict) -> CIResult:
         raw_outcome=str(raw),
         result_at=timestamp(body.get("generated_at")),
         ref_url=_url(run.get("url")),
-        branch=artifact.get("branch") if isinstance(artifact.get("branch"), str) else None,
+        branch=_branch(artifact.get("branch")),
     )
 
 
@@ -216,7 +223,6 @@ def _pipeline_result(topic: str, stage: str, raw_body: dict) -> CIResult | CINot
     else:
         word = _PIPELINE_EVENTS[event] or "error"
     kind, artifact = _pipeline_artifact(stage, body)
-    branch = body.get("branch")
     return CIResult(
         source="ci-spec",
         artifact_type=kind,
@@ -225,7 +231,7 @@ def _pipeline_result(topic: str, stage: str, raw_body: dict) -> CIResult | CINot
         outcome=word,
         raw_outcome=f"{event} {status}" if isinstance(status, str) else event,
         ref_url=_url(body.get("build_url")),
-        branch=branch if isinstance(branch, str) and branch else None,
+        branch=_branch(body.get("branch")),
     )
 
 

@@ -239,3 +239,10 @@ def test_what_the_sandbox_ci_simulator_publishes_parses_back():
     assert outcome_for("eog:main:1:c", outcomes, "passed") == "failed"
     assert outcome_for("foo-1.0-1", outcomes, "passed") is None
     assert outcome_for("bar-1.0-1", outcomes, "passed") == "passed"
+
+
+def test_an_overlong_branch_is_dropped_not_stored():
+    body = {**KOJI_1X, "artifact": {**KOJI_1X["artifact"], "branch": "b" * 300}}
+    assert parse_ci("org.centos.prod.ci.koji-build.test.complete", body).branch is None
+    body["artifact"]["branch"] = "f43"
+    assert parse_ci("org.centos.prod.ci.koji-build.test.complete", body).branch == "f43"
