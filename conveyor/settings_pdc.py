@@ -20,6 +20,7 @@ class PdcSettings:
     backoff_max_seconds: float = 3600.0
     sync_seconds: int = 60  # how often cron queues the difference and sends what is due
     batch_size: int = 200  # changes sent per run, oldest first
+    keep_days: int = 30  # superseded sent/failed changes are deleted after this many days
 
 
 _TYPES = {"bool": bool, "str": str, "int": int, "float": float}
@@ -56,6 +57,8 @@ def pdc_problems(pdc: PdcSettings) -> list[str]:
         problems.append("pdc.max_attempts: must be at least 1")
     if pdc.sync_seconds < 1:
         problems.append("pdc.sync_seconds: must be at least 1")
+    if pdc.keep_days < 1:
+        problems.append("pdc.keep_days: must be at least 1")
     if pdc.batch_size < 1:
         problems.append("pdc.batch_size: must be at least 1")
     if pdc.timeout <= 0:

@@ -10,11 +10,12 @@ The cost is latency: up to ``pdc.sync_seconds`` between a change and its push.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor.pdc.client import PdcClient
-from conveyor.pdc.queue import SendReport, send_due
+from conveyor.pdc.queue import SendReport, prune, send_due
 from conveyor.pdc.sync import queue_changes
 from conveyor.settings import Settings
 from models.base import utcnow
@@ -31,6 +32,7 @@ def sync_pdc(
         return None
     queued = queue_changes(session_factory, pdc.release, utcnow())
     report = send_due(session_factory, client, pdc, utcnow())
-    if queued or report.sent or report.retried or report.failed:
-        log.info("pdc: %d changes queued; %s", queued, report)
+    pruned = prune(session_factory, utcnow() - timedelta(days=pdc.keep_days))
+    if queued or report.sent or report.retried or report.failed or pruned:
+        log.info("pdc: %d changes queued; %s; %d old changes pruned", queued, report, pruned)
     return report

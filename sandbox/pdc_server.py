@@ -113,8 +113,11 @@ def _matches(item: dict, filters: dict[str, str]) -> bool:
 class PdcServer:
     """Start with ``start()``; ``url`` is the API root to put in ``pdc.url``."""
 
-    def __init__(self, token: str = "", page_size: int = 2):
+    def __init__(self, token: str = "", page_size: int = 2, link_base: str = ""):
         self.token, self.default_page_size = token, page_size
+        self.link_base = (
+            link_base  # e.g. "http://elsewhere": pagination links a client must distrust
+        )
         self.store = PdcStore()
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
@@ -122,7 +125,9 @@ class PdcServer:
         self._path = PREFIX
         self.port = free_port()
         self.httpd = ThreadingHTTPServer((LOOPBACK, self.port), _handler_for(self))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )  # a short poll: stop() returns at once
 
     @property
     def url(self) -> str:
@@ -174,7 +179,7 @@ class PdcServer:
         filtered = [i for i in items if _matches(i, query)]
         chunk = filtered[(page - 1) * size : page * size]
         more = page * size < len(filtered)
-        link = f"http://{LOOPBACK}:{self.port}{path}?"
+        link = f"{self.link_base or f'http://{LOOPBACK}:{self.port}'}{path}?"
         return {
             "count": len(filtered),
             "next": link + urlencode({**query, "page": page + 1, "page_size": size}) if more

@@ -97,11 +97,23 @@ class PdcClient:
             if not isinstance(page, Mapping) or not isinstance(page.get("results"), list):
                 raise PdcRejected(f"GET {url}: not a paginated list")
             yield from page["results"]
-            url, params = page.get("next"), None  # ``next`` carries the filters already
-            if url:
-                url = urljoin(self.base, url)
-                if urlsplit(url).netloc != urlsplit(self.base).netloc:
-                    raise PdcRejected(f"pagination leads to another host: {url!r}")
+            url, params = self._next(page.get("next")), None  # ``next`` carries the filters
+
+    def _next(self, link: Any) -> str | None:
+        """The ``next`` link's path and query, always on our own PDC.
+
+        Behind a TLS proxy PDC may write ``http://`` links; only the path is
+        taken, and it must stay under the API root, so a link never sends the
+        token elsewhere.
+        """
+        if not link:
+            return None
+        parts = urlsplit(urljoin(self.base, str(link)))
+        base = urlsplit(self.base)
+        if not parts.path.startswith(base.path):
+            raise PdcRejected(f"pagination leads outside the API: {link!r}")
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{base.scheme}://{base.netloc}{parts.path}{query}"
 
     def get_one(self, *parts: str | int) -> dict | None:
         """A detail resource, or None when PDC has no such thing (404)."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor.pdc.apply import apply_change
@@ -176,3 +176,18 @@ def _record(
         log.warning("pdc: %s failed (attempt %d), next in %.0fs: %s", row.key, row.attempts,
                     delay, error)  # fmt: skip
         return False
+
+
+def prune(session_factory: sessionmaker[Session], before: datetime) -> int:
+    """Delete finished changes older than ``before`` that a newer change of their object
+    superseded; the newest row of each key stays (it is the last-known state)."""
+    newest = select(func.max(PdcUpdate.id)).group_by(PdcUpdate.key).scalar_subquery()
+    with session_factory.begin() as session:
+        result = session.execute(
+            delete(PdcUpdate).where(
+                PdcUpdate.state != PdcUpdateState.PENDING,
+                PdcUpdate.updated_at < before,
+                PdcUpdate.id.not_in(newest),
+            )
+        )
+        return int(result.rowcount or 0)

@@ -327,3 +327,40 @@ def test_the_database_allows_one_pending_change_per_object(session_factory):
     with session_factory.begin() as session:
         session.add(row(key="k", pending_key=None, state="failed", last_error="HTTP 400"))
     assert len(_rows(session_factory)) == 2
+
+
+def test_pagination_links_never_lead_away_from_the_configured_pdc(session_factory, world):
+    foreign = PdcServer(token=TOKEN, page_size=2, link_base="http://pdc.elsewhere.example")
+    foreign.start()
+    try:
+        settings = pdc_settings(foreign.url)
+        queue_changes(session_factory, RELEASE, T0)
+        assert send_due(session_factory, PdcClient(settings), settings, T0).sent == 7
+        client = PdcClient(settings, page_size=2)
+        listed = list(client.relationships(RELEASE, ("ModuleIncludesRPM",)))
+        assert len(listed) == 3  # page 2 fetched from our server, not from the link's host
+        assert [r.query.get("page") for r in foreign.requests[-2:]] == [None, "2"]
+    finally:
+        foreign.stop()
+
+
+def test_prune_keeps_the_newest_change_of_each_object(session_factory, server, world):
+    from conveyor.pdc.queue import prune
+
+    settings = pdc_settings(server.url)
+    client = PdcClient(settings)
+    queue_changes(session_factory, RELEASE, T0)
+    send_due(session_factory, client, settings, T0)
+    with session_factory.begin() as session:  # the module stream loses its rpms ...
+        for ref in session.scalars(select(ModuleComponentRef)):
+            session.delete(ref)
+    later = T0 + timedelta(days=40)
+    queue_changes(session_factory, RELEASE, later)
+    send_due(session_factory, client, settings, later)
+    assert _states(session_factory) == {"sent": 10}
+    assert prune(session_factory, T0 - timedelta(days=1)) == 0  # nothing old enough
+    assert prune(session_factory, T0 + timedelta(days=30)) == 3  # the three superseded adds
+    assert {r.kind for r in _rows(session_factory) if "IncludesRPM" in r.key} == {
+        "relationship.remove"
+    }
+    assert queue_changes(session_factory, RELEASE, later) == 0  # the last-known state held
