@@ -204,7 +204,10 @@ def _record_contents(ctx: HandlerContext, compose: Compose, details: ComposeDeta
     # The message names builds, not RPM files: a build compose holds each
     # build's packages for every arch of the compose.
     arches = list(details.arches) or ["src"]
-    for nvr in details.builds:
+    nvrs = details.builds
+    if not nvrs and details.source_type == SOURCE_TYPE_CODES["build"]:
+        nvrs = tuple(details.source.split())  # Conveyor's own announcements keep them there
+    for nvr in nvrs:
         name = nvr.rsplit("-", 2)[0]
         for arch in arches:
             ctx.session.add(
