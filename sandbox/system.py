@@ -43,12 +43,14 @@ BINDINGS = {
         f"{PREFIX}.ci.#",
         "org.centos.sandbox.ci.#",  # what sandbox.ci_simulator publishes, like CentOS CI
     ],
+    "compose": [f"{PREFIX}.conveyor.compose.state.change.v1"],
 }
 CALLBACKS = {
     "distgit": "consumers.distgit:DistGitConsumer",
     "koji": "consumers.koji:KojiConsumer",
     "module": "consumers.module:ModuleConsumer",
     "ci": "consumers.ci:CIConsumer",
+    "compose": "consumers.compose:ComposeConsumer",
 }
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +63,7 @@ class SandboxOptions:
     drop_fraction: float = 0.0
     allowed_pushers: tuple[str, ...] = ("*",)
     replicas: dict[str, int] = field(
-        default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1, "ci": 1}
+        default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1, "ci": 1, "compose": 1}
     )
     cron: bool = True
     reconcile_seconds: int = 3
@@ -153,6 +155,12 @@ class Sandbox:
                 "site_render_seconds": 2,
             },
             "retries": {"max_attempts": 5, "backoff_seconds": 0.5, "backoff_max_seconds": 4},
+            # the local compose backend reads the hub's RPM files; dnf reads file:// repos
+            "composes": {
+                "target_dir": str(self.workdir / "composes"),
+                "koji_topdir": str(self.workdir / "koji"),
+                "base_url": (self.workdir / "composes").as_uri() + "/",
+            },
         }
         base.update(self.options.extra_settings)
         self.settings_path.write_text(yaml.safe_dump(base, sort_keys=False))
@@ -191,6 +199,8 @@ class Sandbox:
             str(self.options.drop_fraction),
             "--ready-file",
             str(self.workdir / "kojihub.ready"),
+            "--topdir",
+            str(self.workdir / "koji"),
         ]
         for pattern in self.options.fail_patterns:
             argv += ["--fail-pattern", pattern]

@@ -1,0 +1,111 @@
+"""Composes end to end: a module builds to done in the sandbox, a compose of it is
+requested automatically and made by the real compose consumer process with the local
+backend: real RPM files from the sandbox koji hub (rpmbuild), a real repository
+(createrepo_c) read back with createrepo_c's reader; delete removes the files and
+regenerate makes the repository again from the same koji event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import createrepo_c as cr
+import pytest
+from sqlalchemy import select
+
+from conveyor.composes.service import delete, regenerate
+from models import Compose, ComposeContent, ModuleBuild
+from sandbox.broker import RabbitMQ
+from sandbox.modulemd_template import modulemd
+from sandbox.system import Sandbox, SandboxOptions
+
+pytestmark = pytest.mark.integration
+
+REF = "qa-1"  # a component branch that maps to no koji target: no rpm builds on push
+STACK = {"qa-lib": 1, "qa-app": 2}
+
+
+@pytest.fixture
+def box(rabbitmq: RabbitMQ, tmp_path: Path) -> Iterator[Sandbox]:
+    options = SandboxOptions(
+        koji_delay=0.3,
+        allowed_pushers=("alice",),
+        replicas={"distgit": 1, "koji": 1, "module": 1, "compose": 1},
+    )
+    sandbox = Sandbox(tmp_path / "box", options, broker=rabbitmq)
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+def _compose(box: Sandbox, states: tuple[str, ...], timeout: float = 90) -> Compose:
+    def settled() -> Compose | None:
+        with box.session_factory() as session:
+            found = session.scalars(select(Compose).order_by(Compose.id)).first()
+            if found is not None and found.state in states:
+                session.expunge(found)
+                return found
+        return None
+
+    box.wait_for(lambda: settled() is not None, timeout=timeout, what=f"a compose in {states}")
+    found = settled()
+    assert found is not None
+    return found
+
+
+def _packages(repo_dir: str) -> set[str]:
+    metadata = cr.Metadata()
+    metadata.locate_and_load_xml(str(Path(repo_dir) / "x86_64" / "os"))
+    found = (metadata.get(key) for key in metadata.keys())  # noqa: SIM118 - not a dict
+    return {f"{p.name}-{p.version}-{p.release}" for p in found}
+
+
+def test_module_done_gets_a_real_repository_that_delete_and_regenerate_manage(box: Sandbox):
+    for package in STACK:
+        box.packager.create_package(package, "1.0", branches=(REF,), pusher="alice")
+    box.packager.create_module("qa", "main", modulemd(STACK, REF), pusher="alice")
+    box.wait_for(lambda: _module(box) is not None and _module(box).state in ("ready", "failed"),
+                 timeout=150, what="the module build to finish")  # fmt: skip
+    module = _module(box)
+    assert module.state == "ready", module.state_reason
+    nvrs = {c.nvr for c in module.components}
+
+    compose = _compose(box, ("done", "failed"))
+    assert compose.state == "done", compose.state_reason
+    assert (compose.owner, compose.source_type, compose.source) == (
+        "conveyor",
+        "module",
+        module.nsvc,
+    )
+    assert _packages(compose.result_repo_dir) == nvrs
+    repofile = Path(compose.result_repo_dir) / f"odcs-{compose.id}.repo"
+    assert f"baseurl={box.settings.composes.base_url}odcs-{compose.id}/" in repofile.read_text()
+    with box.session_factory() as session:
+        rows = session.scalars(
+            select(ComposeContent).where(ComposeContent.compose_id == compose.id)
+        )
+        contents = {(r.kind, r.artifact) for r in rows}
+    assert contents == {("module", module.nsvc)} | {("rpm", nvr) for nvr in nvrs}
+
+    with box.session_factory.begin() as session:
+        delete(session, session.get(Compose, compose.id), "alice", cause="test")
+    compose_root = Path(box.settings.composes.target_dir) / f"odcs-{compose.id}"
+    box.wait_for(lambda: not compose_root.exists(), timeout=60, what="the files deleted")
+    assert _compose(box, ("removed",)).removed_by == "alice"
+
+    with box.session_factory.begin() as session:
+        regenerate(session, session.get(Compose, compose.id), box.settings, cause="test")
+    again = _compose(box, ("done", "failed"))
+    assert again.state == "done", again.state_reason
+    assert again.koji_event == compose.koji_event
+    assert _packages(again.result_repo_dir) == nvrs
+
+
+def _module(box: Sandbox) -> ModuleBuild | None:
+    with box.session_factory() as session:
+        found = session.scalars(select(ModuleBuild).order_by(ModuleBuild.id)).first()
+        if found is not None:
+            _ = list(found.components)
+            session.expunge_all()
+        return found
