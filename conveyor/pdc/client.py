@@ -67,8 +67,14 @@ class PdcClient:
             raise PdcRejected(f"refusing to follow {url!r} outside {self.base!r}")
         try:
             response = self.http.request(method, url, timeout=self.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise PdcUnavailable(f"{method} {url}: {exc}") from exc
+        except requests.RequestException as exc:  # a bad URL, too many redirects: ours to fix
+            raise PdcRejected(f"{method} {url}: {exc}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise PdcUnavailable(f"{method} {url}: HTTP {response.status_code}")
         return response

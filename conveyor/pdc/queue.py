@@ -126,38 +126,59 @@ def send_due(
             )
         )
     for row_id, kind, payload, version in due:
+        sent = _Sent(row_id, kind, payload, version, now)
         try:
             apply_change(client, kind, payload)
         except PdcRejected as exc:
-            _record(session_factory, row_id, version, now, settings, str(exc), permanent=True)
+            _record(session_factory, sent, settings, str(exc), permanent=True)
             report.failed += 1
         except PdcUnavailable as exc:
-            gave_up = _record(session_factory, row_id, version, now, settings, str(exc))
+            gave_up = _record(session_factory, sent, settings, str(exc))
             report.failed += gave_up
             report.retried += not gave_up
             break
+        except Exception as exc:  # a bug (logged) must not make a row retry forever
+            log.exception("pdc: unexpected error sending change %d", row_id)
+            gave_up = _record(session_factory, sent, settings, f"{type(exc).__name__}: {exc}")
+            report.failed += gave_up
+            report.retried += not gave_up
         else:
-            _record(session_factory, row_id, version, now, settings, None)
+            _record(session_factory, sent, settings, None)
             report.sent += 1
     return report
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """What one attempt sent: the row as read, to notice a change superseding it meanwhile."""
+
+    row_id: int
+    kind: str
+    payload: dict
+    version: datetime
+    at: datetime
+
+
 def _record(
     session_factory: sessionmaker[Session],
-    row_id: int,
-    version: datetime,
-    now: datetime,
+    sent: _Sent,
     settings: PdcSettings,
     error: str | None,
     *,
     permanent: bool = False,
 ) -> bool:
     """Write the outcome of one attempt; return True when the row became failed."""
+    now = sent.at
     with session_factory.begin() as session:
         row = session.scalars(
-            select(PdcUpdate).where(PdcUpdate.id == row_id).with_for_update()
+            select(PdcUpdate).where(PdcUpdate.id == sent.row_id).with_for_update()
         ).first()
-        if row is None or row.state != PdcUpdateState.PENDING or row.updated_at != version:
+        if row is None or (row.state, row.updated_at, row.kind, row.payload) != (
+            PdcUpdateState.PENDING,
+            sent.version,
+            sent.kind,
+            sent.payload,
+        ):
             return False  # superseded while we talked to PDC: the newer intent goes next
         if error is None:
             row.transition(PdcUpdateState.SENT, now=now)

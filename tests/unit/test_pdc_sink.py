@@ -364,3 +364,28 @@ def test_prune_keeps_the_newest_change_of_each_object(session_factory, server, w
         "relationship.remove"
     }
     assert queue_changes(session_factory, RELEASE, later) == 0  # the last-known state held
+
+
+def test_an_unexpected_error_is_retried_a_bounded_number_of_times(session_factory, server, caplog):
+    settings = pdc_settings(server.url, max_attempts=2)
+    broken = {"compose_id": "C-1", "release": RELEASE, "variant": "X", "date": "1", "rpms": [7]}
+    with session_factory.begin() as session:
+        session.add(
+            PdcUpdate(
+                kind="compose.import",
+                key="compose:C-1",
+                pending_key="compose:C-1",
+                payload=broken,
+                next_attempt_at=T0,
+            )
+        )
+    client = PdcClient(settings)
+    with caplog.at_level(logging.ERROR, logger="conveyor.pdc.queue"):
+        assert send_due(session_factory, client, settings, T0).retried == 1
+        later = T0 + timedelta(seconds=10)
+        assert send_due(session_factory, client, settings, later).failed == 1
+    (row,) = _rows(session_factory)
+    assert row.state == "failed" and row.attempts == 2
+    assert row.last_error.startswith("AttributeError")
+    assert any("unexpected error" in r.getMessage() for r in caplog.records)
+    assert server.writes() == []
