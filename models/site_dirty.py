@@ -11,8 +11,11 @@ run. That is why a re-mark bumps the generation instead of doing nothing: with
 renderer is about to delete, and be lost until the next full render.
 
 Kinds are the pages that have one row of data behind them: ``package``
-(``packages.id``) and ``module_build`` (``module_builds.id``); ``compose``
-joins them once composes exist.
+(``packages.id``), ``module_build`` (``module_builds.id``), ``chain``
+(``rebuild_chains.id``) and ``compose`` (``composes.id``). Changes recorded by
+other aggregates' trace tables (chain and compose transitions, CI results and
+gating decisions, module stream definitions) are marked by the mapper
+listeners of ``models.site_dirty_listeners``, in the same flush.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from models.base import Base, utcnow
 from models.branch_ref import BranchRef
 
-KINDS = frozenset({"package", "module_build"})
+KINDS = frozenset({"package", "module_build", "chain", "compose"})
 _CLEAR_BATCH = 500  # rows per DELETE statement
 
 
@@ -76,6 +79,13 @@ def _branch_ref_added(_mapper: object, connection: Connection, target: BranchRef
     connection.execute(_upsert(connection.dialect.name, "package", target.package_id))
 
 
+def mark_many(connection: Connection, kind: str, keys: Iterable[int]) -> None:
+    """Mark each key of ``keys`` (ints; others ignored) from a mapper listener, in sorted
+    order (concurrent transactions then lock the rows in the same order)."""
+    for key in sorted({k for k in keys if type(k) is int}):
+        connection.execute(_upsert(connection.dialect.name, kind, key))
+
+
 def pending(session: Session) -> tuple[DirtyRow, ...]:
     """Every row marked and not yet rendered: one query (the renderer's first read)."""
     query = select(SiteDirty.kind, SiteDirty.key, SiteDirty.generation).order_by(
@@ -99,3 +109,7 @@ def clear(session_factory: sessionmaker[Session], rows: Iterable[DirtyRow]) -> i
             )
             deleted += session.execute(delete(table).where(match)).rowcount or 0
     return deleted
+
+
+# Listeners on other aggregates' tables: imported last, they use what is defined above.
+from models import site_dirty_listeners  # noqa: E402, F401

@@ -52,6 +52,7 @@ from site_generator.render import (
     package_pages,
     static_pages,
 )
+from site_generator.render_pipeline import detail_pages
 from site_generator.views import STATES, StateCount, state_class, utc
 from site_generator.write import SiteDir, WriteResult, open_site
 
@@ -228,6 +229,7 @@ def _full(
     yield from index_pages(job.env, job.site)
     if job.site.modules is not None:
         yield from module_pages(job.env, job.site.modules.pages)
+    yield from detail_pages(job.env, job.site)
     packages = list(index.data.packages)
     if WORKERS > 1 and len(packages) >= PARALLEL_FROM:
         yield from _parallel_package_pages(job, url, _with_pages(packages), workers)
@@ -388,6 +390,7 @@ def _incremental(
     pages = [
         *index_pages(job.env, job.site, new=new),
         *module_pages(job.env, changed_modules),
+        *detail_pages(job.env, job.site, keys["chain"], keys["compose"]),
         *package_pages(job.env, contexts, nav=job.site.modules is not None),
     ]
     clock.lap("render")

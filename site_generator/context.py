@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from site_generator.context_extras import Extras
 from site_generator.context_modules import ModuleOverview, ModulesSite, build_module_contexts
+from site_generator.context_pipeline import ChainsSite, ComposesSite, build_pipeline_contexts
 from site_generator.gather import BuildRow, Gathered, PackageRow
 from site_generator.paths import package_paths
 from site_generator.views import (
@@ -32,6 +34,13 @@ from site_generator.views import (
     short,
     state_class,
     utc,
+)
+from site_generator.views_pipeline import (
+    ChainView,
+    ComposeRefView,
+    ComposeView,
+    StreamRefView,
+    VerdictView,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +75,9 @@ class OverviewContext:
     # at most OVERVIEW_LIST_LIMIT of them, the most recent first.
     recent_builds_count: int = 0
     recent_failures_count: int = 0
+    # Chains planned or running, composes waiting or generating (oldest first).
+    running_chains: tuple[ChainView, ...] = ()
+    composes_in_progress: tuple[ComposeView, ...] = ()
     # Stale work, consumer health, builds per day: set by operators.add_ops.
     health: OverviewHealth | None = field(default=None, metadata=OMIT_IF_NONE)
 
@@ -94,6 +106,10 @@ class PackageContext:
     api_href: str | None
     branch_history: tuple[PushView, ...]
     builds: tuple[BuildView, ...]  # newest first, each with its state trace
+    # Module streams whose current definition includes rpms/<name>, by name and stream.
+    modules: tuple[StreamRefView, ...] = ()
+    ci: tuple[VerdictView, ...] = ()  # its builds' verdicts, newest build first
+    composes: tuple[ComposeRefView, ...] = ()  # composes containing its builds, newest first
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class SiteContext:
     package_pages: tuple[PackageContext, ...]  # only packages whose names are safe
     modules: ModulesSite | None  # None: no module build yet, so no module pages
     ops: OpsSite | None = None  # operators page, search index, feed: set by operators.add_ops
+    chains: ChainsSite | None = None  # rebuild chains: list and detail pages
+    composes: ComposesSite | None = None  # composes: list and detail pages
 
 
 def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
@@ -221,6 +239,7 @@ def build_contexts(
 
     summaries: list[PackageSummary] = []
     pages: list[PackageContext] = []
+    extras = Extras(data.extras)
     for package in data.packages:
         href, api_href = _hrefs(package)
         views = by_package.get(package.id, [])
@@ -233,6 +252,7 @@ def build_contexts(
                 package.name,
             )
             continue
+        nvrs = [b.nvr for b in views if b.nvr]
         pages.append(
             PackageContext(
                 now,
@@ -242,6 +262,24 @@ def build_contexts(
                 api_href,
                 tuple(pushes.get(package.id, ())),
                 tuple(views),
+                modules=tuple(extras.streams.get(package.id, ())),
+                ci=extras.builds_ci(nvrs),
+                composes=extras.builds_composes(nvrs),
             )
         )
-    return SiteContext(overview, PackagesContext(now, tuple(summaries)), tuple(pages), module_site)
+    chains, composes = build_pipeline_contexts(
+        data.pipeline, now=now, modules=data.modules, packages=data.packages
+    )
+    overview = replace(
+        overview,
+        running_chains=chains.running if chains is not None else (),
+        composes_in_progress=composes.in_progress if composes is not None else (),
+    )
+    return SiteContext(
+        overview,
+        PackagesContext(now, tuple(summaries)),
+        tuple(pages),
+        module_site,
+        chains=chains,
+        composes=composes,
+    )

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from models.component_build import FINISHED as COMPONENT_FINISHED
 from models.module_build import IN_PROGRESS
+from site_generator.context_extras import Extras
 from site_generator.gather_modules import ComponentRow, ModuleBuildRow, ModulesGathered
 from site_generator.paths import MODULES_HTML, MODULES_JSON, module_build_paths
 from site_generator.views import HTML_ONLY, StateCount, TransitionView, opt_utc, short, utc
@@ -30,6 +31,7 @@ from site_generator.views_modules import (
     component_state_class,
     module_state_class,
 )
+from site_generator.views_pipeline import ChainRefView, ComposeRefView, LifecycleView, VerdictView
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class ModuleBuildContext:
     transitions: tuple[TransitionView, ...]  # oldest first
     batches: tuple[BatchView, ...]  # in build order
     timeline: Timeline = field(metadata=HTML_ONLY)
+    ci: VerdictView | None = None  # gating verdict and latest results; None: no CI news
+    composes: tuple[ComposeRefView, ...] = ()  # composes containing it, newest first
+    lifecycle: LifecycleView | None = None  # EOL/SLA of its stream's current definition
+    chains: tuple[ChainRefView, ...] = ()  # rebuild chains it is an item of, newest first
 
 
 @dataclass(frozen=True)
@@ -197,13 +203,23 @@ def build_module_contexts(
     if not has_pages:
         return overview, None
     pages = []
+    extras = Extras(data.extras)
     for view in views:
         if view.href is None:
             continue  # an id that is not a positive int: never guess a path
         trace = tuple(traces[view.id])
+        nsv = f"{view.name}:{view.stream}:{view.version}"
         pages.append(
             ModuleBuildContext(
-                utc(now), view, trace, _batches(view, components[view.id]), timeline(trace)
+                utc(now),
+                view,
+                trace,
+                _batches(view, components[view.id]),
+                timeline(trace),
+                ci=extras.verdict(view.nsvc, view.id, nsv),
+                composes=tuple(extras.composes.get(view.nsvc, ())),
+                lifecycle=extras.lifecycle(view.name, view.stream),
+                chains=tuple(extras.chains.get(view.id, ())),
             )
         )
     return overview, ModulesSite(ModulesContext(utc(now), counts, views), tuple(pages))

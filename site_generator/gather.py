@@ -27,7 +27,9 @@ from models import (
     Package,
     RejectedMessage,
 )
+from site_generator.gather_extras import NO_EXTRAS, ExtrasGathered, package_extras
 from site_generator.gather_modules import ModulesGathered, gather_modules
+from site_generator.gather_pipeline import NO_PIPELINE, PipelineGathered, gather_pipeline
 from site_generator.rows import select_rows as _rows
 
 RECENT_REJECTED = 20
@@ -108,6 +110,10 @@ class Gathered:
     outbox_pending: int
     last_processed: tuple[tuple[str, datetime], ...]  # (consumer, newest processed_at)
     modules: ModulesGathered  # module builds, their components and traces
+    # Package pages: CI, composes, module streams of these packages (gather_extras).
+    extras: ExtrasGathered = NO_EXTRAS
+    # Index part: rebuild chains and composes (gather_pipeline).
+    pipeline: PipelineGathered = NO_PIPELINE
 
 
 def counters(session: Session) -> tuple[int, int]:
@@ -163,6 +169,8 @@ def _gather(session: Session) -> Gathered:
         outbox_pending=outbox_pending,
         last_processed=last_processed(session),
         modules=gather_modules(session),
+        extras=package_extras(session, lambda column: column.is_not(None)),
+        pipeline=gather_pipeline(session),
     )
 
 

@@ -1,9 +1,10 @@
-"""Phase 1 for module builds: two queries, whatever the number of module builds.
+"""Phase 1 for module builds: seven queries, whatever the number of module builds.
 
 One query reads the module builds (newest first, without the modulemd text the
 site never shows) outer-joined to their components, each with the module build
 its reused build came from (a self-join, not a query per component); one reads
-the module builds' state traces.
+the module builds' state traces; ``gather_extras.module_extras`` reads their CI
+results, compose membership, EOL/SLA and chains in five more.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from models import ComponentBuild, ModuleBuild, ModuleBuildTransition
+from site_generator.gather_extras import NO_EXTRAS, ExtrasGathered, module_extras
 from site_generator.rows import select_rows
 
 
@@ -74,6 +76,7 @@ class ModulesGathered:
     module_builds: tuple[ModuleBuildRow, ...]  # newest first
     components: tuple[ComponentRow, ...]  # by module build (newest first), batch, package
     transitions: tuple[ModuleTransitionRow, ...]  # by module build, oldest first
+    extras: ExtrasGathered = NO_EXTRAS  # CI, composes, EOL/SLA, chains (gather_extras)
 
 
 def _columns(row_type: type, model: Any, count: int | None = None) -> list[Any]:
@@ -116,7 +119,7 @@ def _builds_and_components(
 
 
 def gather_modules(session: Session) -> ModulesGathered:
-    """Read module builds, their components and their traces: exactly two queries."""
+    """Module builds, components, traces (two queries), and their extras (five)."""
     module_builds, components = _builds_and_components(session)
     return ModulesGathered(
         module_builds=module_builds,
@@ -129,4 +132,5 @@ def gather_modules(session: Session) -> ModulesGathered:
             ModuleBuildTransition.at,
             ModuleBuildTransition.id,
         ),
+        extras=module_extras(session),
     )

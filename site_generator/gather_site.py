@@ -44,7 +44,9 @@ from site_generator.gather import (
     packages,
     recent_rejected,
 )
+from site_generator.gather_extras import package_extras
 from site_generator.gather_modules import ModulesGathered, gather_modules
+from site_generator.gather_pipeline import gather_pipeline
 from site_generator.views import IN_FLIGHT
 
 CHUNK = 1000  # packages per chunk of package pages
@@ -140,7 +142,9 @@ def dirty(reader: Reader) -> tuple[DirtyRow, ...]:
 
 
 def index(reader: Reader, cutoff: datetime) -> IndexGathered:
-    """Packages, the builds the index pages list, counts, modules: eight queries.
+    """Packages, the builds the index pages list, counts, modules, chains, composes.
+
+    A fixed number of queries (8 + module extras + gather_pipeline's seven).
 
     ``cutoff`` is naive UTC, as stored: builds updated at or after it are recent.
     """
@@ -166,12 +170,15 @@ def index(reader: Reader, cutoff: datetime) -> IndexGathered:
             outbox_pending=outbox_pending,
             last_processed=last_processed(session),
             modules=gather_modules(session),
+            pipeline=gather_pipeline(session),
         )
     return IndexGathered(data, build_states)
 
 
 def details(reader: Reader, chunk: Sequence[PackageRow], *, by_range: bool) -> Gathered:
-    """Builds, traces and pushes of ``chunk``'s packages (sorted by id): three queries.
+    """Builds, traces, pushes of ``chunk``'s packages (sorted by id), and their extras.
+
+    Three queries, plus four for CI, composes and module streams (gather_extras).
 
     ``by_range``: select by the id range from the chunk's first to its last
     package (a slice of all packages by id: no long parameter list); rows of
@@ -206,7 +213,10 @@ def details(reader: Reader, chunk: Sequence[PackageRow], *, by_range: bool) -> G
             of(BranchRef.package_id),
             BRANCH_REF_ORDER,
         )
-    return Gathered(tuple(chunk), builds, transitions, refs, 0, (), 0, (), NO_MODULES)
+        extras = package_extras(session, of)
+    return Gathered(
+        tuple(chunk), builds, transitions, refs, 0, (), 0, (), NO_MODULES, extras=extras
+    )
 
 
 def chunks(rows: Sequence[PackageRow], size: int | None = None) -> Iterator[list[PackageRow]]:

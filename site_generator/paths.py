@@ -16,6 +16,10 @@ PACKAGES_HTML = PurePosixPath("packages/index.html")
 PACKAGES_JSON = PurePosixPath("api/v1/packages.json")
 MODULES_HTML = PurePosixPath("modules/index.html")
 MODULES_JSON = PurePosixPath("api/v1/module-builds.json")
+CHAINS_HTML = PurePosixPath("chains/index.html")
+CHAINS_JSON = PurePosixPath("api/v1/chains.json")
+COMPOSES_HTML = PurePosixPath("composes/index.html")
+COMPOSES_JSON = PurePosixPath("api/v1/composes.json")
 STATIC_DIR = PurePosixPath("static")
 
 
@@ -50,6 +54,23 @@ def module_build_paths(module_build_id: int) -> tuple[PurePosixPath, PurePosixPa
         PurePosixPath("modules", f"{module_build_id}.html"),
         PurePosixPath("api/v1/module-builds", f"{module_build_id}.json"),
     )
+
+
+def _by_id(folder: str, api: str, row_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:
+    if type(row_id) is not int or row_id < 1:
+        return None
+    return PurePosixPath(folder, f"{row_id}.html"), PurePosixPath("api/v1", api, f"{row_id}.json")
+
+
+def chain_paths(chain_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:
+    """The HTML page and JSON twin of a rebuild chain: named by its integer id."""
+    return _by_id("chains", "chains", chain_id)
+
+
+def compose_paths(compose_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:
+    """The HTML page and JSON twin of a compose: named by Conveyor's integer id, never
+    by the id a compose service gave it (that one comes from a message)."""
+    return _by_id("composes", "composes", compose_id)
 
 
 def root_prefix(path: PurePosixPath) -> str:

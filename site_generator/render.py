@@ -36,6 +36,11 @@ from site_generator.paths import (
     Page,
     root_prefix,
 )
+from site_generator.render_pipeline import (
+    chains_index_pages,
+    composes_index_pages,
+    detail_pages,
+)
 from site_generator.views import jsonable, utc
 
 
@@ -164,6 +169,8 @@ INDEX_PAGES: list[Callable[[Environment, SiteContext], list[Page]]] = [
     overview_pages,
     packages_index_pages,
     modules_index_pages,
+    chains_index_pages,
+    composes_index_pages,
     ops_index_pages,
     search_pages,
 ]
@@ -238,6 +245,7 @@ def render_pages(site: SiteContext, env: Environment | None = None) -> list[Page
         *index_pages(env, site),
         *package_pages(env, site.package_pages, nav=site.modules is not None),
         *module_pages(env, site.modules.pages if site.modules is not None else ()),
+        *detail_pages(env, site),
     ]
 
 

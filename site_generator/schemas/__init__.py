@@ -24,6 +24,10 @@ SCHEMAS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"api/v1/packages/[^/]+/[^/]+\.json", "package.schema.json"),
         (r"api/v1/module-builds\.json", "module-builds.schema.json"),
         (r"api/v1/module-builds/[1-9][0-9]*\.json", "module-build.schema.json"),
+        (r"api/v1/chains\.json", "chains.schema.json"),
+        (r"api/v1/chains/[1-9][0-9]*\.json", "chain.schema.json"),
+        (r"api/v1/composes\.json", "composes.schema.json"),
+        (r"api/v1/composes/[1-9][0-9]*\.json", "compose.schema.json"),
         (r"api/v1/operators\.json", "operators.schema.json"),
         (r"search-index\.json", "search-index.schema.json"),
     )

@@ -10,7 +10,7 @@ failing, sent), the inbox, module builds with components and traces.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from conveyor.settings import KojiSettings, Settings, SiteSettings
@@ -27,6 +27,17 @@ from models import (
     Package,
     RejectedMessage,
 )
+from models.chain_item import ChainItem
+from models.chain_transition import ChainTransition
+from models.compose import Compose
+from models.compose_content import ComposeContent
+from models.compose_transition import ComposeTransition
+from models.gating_decision import GatingDecision
+from models.module_component_ref import ModuleComponentRef
+from models.module_dependency import ModuleDependency
+from models.module_stream import ModuleStreamDefinition
+from models.rebuild_chain import RebuildChain
+from models.test_result import TestResult
 from site_generator import render_site
 
 NOW = datetime(2024, 5, 1, 12, 0)  # naive UTC, as stored
@@ -165,6 +176,137 @@ def _modules(s, ids: dict[str, int]) -> None:
                                    reason="found by the reconciler",
                                    at=NOW - timedelta(minutes=7)))
     _component(s, stuck, "ruby", "building", koji_task_id=32)
+
+
+def _definition(s, name, stream, rpms, *, requires=(), eol=None, source="c1"):
+    d = ModuleStreamDefinition(name=name, stream=stream, source_kind="commit", source=source,
+                               origin=f"https://src.example.org/modules/{name}", mdversion=2,
+                               eol=eol, servicelevels={"rawhide": "2025-06-01", "bug_fixes": None})
+    s.add(d)
+    s.flush()
+    s.add_all([ModuleComponentRef(definition_id=d.id, rpm=rpm, ref=ref) for rpm, ref in rpms])
+    s.add_all([ModuleDependency(definition_id=d.id, block=0, kind="buildrequires", module=m,
+                                streams=list(streams)) for m, streams in requires])
+    return d
+
+
+def _knowledge(s) -> None:
+    """nodejs:20 includes bash (an older definition of it did not); perl:20 and ruby:20
+    buildrequire nodejs:20; a hostile stream includes bash too."""
+    _definition(s, "nodejs", "20", [("bash", "old-ref"), ("libuv", None)], source="c0")
+    _definition(s, "nodejs", "20", [("bash", "f41"), ("libuv", None)],
+                eol=date(2025, 6, 1), source="c1")
+    _definition(s, "perl", "20", [("perl", None)], requires=[("nodejs", ["20"])])
+    _definition(s, "ruby", "20", [("ruby", None)], requires=[("nodejs", []), ("perl", ["-5"])])
+    _definition(s, XSS, "1", [("bash", XSS)])
+
+
+def _chain(s, ids) -> None:
+    """Chain 1: three tiers from a push of rpms/bash; perl:20 failed at tier 2."""
+    hour = timedelta(hours=1)
+    chain = RebuildChain(trigger_kind="push", trigger_namespace="rpms", trigger_name="bash",
+                         trigger_branch="rawhide", trigger_commit="b" * 40, requester="alice",
+                         state="failed", reason=f"perl:20 failed: {HOSTILE}", current_tier=2,
+                         failed_tier=2, module_version=20240501000000, created_at=NOW - 5 * hour,
+                         updated_at=NOW - 3 * hour, completed_at=NOW - 3 * hour)
+    running = RebuildChain(trigger_kind="module", trigger_module=f"{XSS}:1", requester=XSS,
+                           state="running", current_tier=1, module_version=20240501000001,
+                           created_at=NOW - hour, updated_at=NOW - hour)
+    s.add_all([chain, running])
+    s.flush()
+    ids.update(chain=chain.id, running_chain=running.id)
+    items = [
+        ChainItem(chain_id=chain.id, name="nodejs", stream="20", tier=1, state="passed",
+                  module_build_id=ids["ready"], owner="alice"),
+        ChainItem(chain_id=chain.id, name="perl", stream="20", tier=2, state="failed",
+                  module_build_id=ids["broken"], owner=XSS, reason=HOSTILE),
+        ChainItem(chain_id=chain.id, name="ruby", stream="20", tier=3, state="waiting"),
+        ChainItem(chain_id=running.id, name=XSS, stream="1", tier=1, state="building",
+                  module_build_id=ids["stuck"]),
+    ]
+    s.add_all(items)
+    s.flush()
+    s.add_all([
+        ChainTransition(chain_id=chain.id, from_state=None, to_state="planned", cause="p1",
+                        at=NOW - 5 * hour),
+        ChainTransition(chain_id=chain.id, item_id=items[1].id, from_state="building",
+                        to_state="failed", cause="m9", reason=HOSTILE, at=NOW - 3 * hour),
+        ChainTransition(chain_id=chain.id, from_state="running", to_state="failed",
+                        cause="m9", reason="perl:20 failed", at=NOW - 3 * hour),
+    ])
+
+
+def _composes(s, ids) -> None:
+    """A done compose with bash's build and nodejs, a removed one, a failed one, one generating."""
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    done = Compose(owner="alice", source_type="module", source="nodejs:20", state="done",
+                   time_submitted=NOW - 2 * day, time_started=NOW - 2 * day,
+                   time_done=NOW - 2 * day + hour, time_to_expire=NOW + day,
+                   result_repo_url="https://odcs.example.org/composes/odcs-1/compose/Temporary",
+                   result_repofile="javascript:alert(1)", updated_at=NOW - 2 * day)
+    removed = Compose(owner="bob", source_type="tag", source="f41-build", state="removed",
+                      time_submitted=NOW - 9 * day, time_done=NOW - 9 * day,
+                      time_removed=NOW - 8 * day, time_to_expire=NOW - 8 * day,
+                      removed_by="cron", updated_at=NOW - 8 * day)
+    failed = Compose(owner=XSS, source_type="build", source=f"bash-5.2.27-1.fc41 {XSS}",
+                     state="failed", state_reason=f"pungi failed: {HOSTILE}",
+                     time_submitted=NOW - hour, time_to_expire=NOW + day, updated_at=NOW - hour)
+    generating = Compose(origin="odcs", external_id="4242", owner="carol", source_type="tag",
+                         source="f41-updates", state="generating", time_submitted=NOW - hour,
+                         time_started=NOW - hour, updated_at=NOW - hour)
+    s.add_all([done, removed, failed, generating])
+    s.flush()
+    ids.update(compose_done=done.id, compose_removed=removed.id, compose_failed=failed.id,
+               compose_generating=generating.id)
+    s.add_all([ComposeContent(compose_id=done.id, kind="rpm", artifact="bash-5.2.26-1.fc41",
+                              name="bash", arch=arch) for arch in ("x86_64", "aarch64")])
+    s.add_all([
+        ComposeContent(compose_id=done.id, kind="module",
+                       artifact="nodejs:20:20240401000000:c0ffee00", name="nodejs"),
+        ComposeContent(compose_id=done.id, kind="rpm", artifact=f"{XSS}-1-1", name=XSS,
+                       arch="src"),
+        ComposeContent(compose_id=removed.id, kind="rpm", artifact="bash-5.2.26-1.fc41",
+                       name="bash", arch="x86_64"),
+    ])
+    s.add_all([
+        ComposeTransition(compose_id=done.id, from_state=None, to_state="wait", cause="api:alice",
+                          at=NOW - 2 * day),
+        ComposeTransition(compose_id=done.id, from_state="wait", to_state="done", cause="odcs",
+                          at=NOW - 2 * day + hour),
+        ComposeTransition(compose_id=failed.id, from_state="generating", to_state="failed",
+                          cause="pungi", reason=HOSTILE, at=NOW - hour),
+    ])
+
+
+def _ci(s, ids) -> None:
+    """bash's failed build: gating failed, one result failed (hostile URL), one passed; the
+    ready module build: passed."""
+    minute = timedelta(minutes=1)
+    nvr = "bash-5.2.27-1.fc41"
+    s.add_all([
+        TestResult(message_id="t1", source="resultsdb", artifact_type="koji_build", artifact=nvr,
+                   testcase="fedora-ci.koji-build.tier0.functional", outcome="passed",
+                   raw_outcome="PASSED", ref_url="https://ci.example.org/1",
+                   result_at=NOW - 9 * minute),
+        TestResult(message_id="t2", source="resultsdb", artifact_type="koji_build", artifact=nvr,
+                   testcase="fedora-ci.koji-build.tier0.functional", outcome="failed",
+                   raw_outcome="FAILED", ref_url="javascript:alert(1)",
+                   result_at=NOW - 5 * minute),
+        TestResult(message_id="t3", source="ci-spec", artifact_type="koji_build", artifact=nvr,
+                   testcase=XSS, outcome="passed", raw_outcome="PASSED", ref_url=None,
+                   result_at=NOW - 4 * minute),
+        TestResult(message_id="t4", source="resultsdb", artifact_type="module",
+                   artifact="nodejs:20:20240401000000", testcase="module.tier0",
+                   outcome="passed", raw_outcome="PASSED", ref_url="https://ci.example.org/4",
+                   result_at=NOW - 50 * minute),
+        GatingDecision(nvr=nvr, outcome="failed", reason=f"1 of 2 required tests failed {XSS}",
+                       missing=[], decided_at=NOW - 5 * minute),
+        GatingDecision(module_build_id=ids["ready"], outcome="passed", reason="all passed",
+                       missing=[], decided_at=NOW - 50 * minute),
+        GatingDecision(module_build_id=ids["stuck"], outcome="waiting",
+                       reason="1 required test has no result", missing=["module.tier0"],
+                       decided_at=NOW - 50 * minute),
+    ])
 # fmt: on
 
 
@@ -175,6 +317,10 @@ def populate(factory) -> dict[str, int]:
         _builds(s, ids)
         _messages(s)
         _modules(s, ids)
+        _knowledge(s)
+        _chain(s, ids)
+        _composes(s, ids)
+        _ci(s, ids)
     return ids
 
 

@@ -478,8 +478,9 @@ def test_full_render_queries_grow_per_chunk_not_per_package(world, tmp_path, mon
         finally:
             event.remove(engine, "before_cursor_execute", record)
         counts.append(len(statements))
-    # 5 packages: 5 chunks of one, or one chunk of five; three queries per chunk.
-    assert counts[0] - counts[1] == 3 * (5 - 1)
+    # 5 packages: 5 chunks of one, or one chunk of five; seven queries per chunk
+    # (builds, traces, pushes; module streams, gating decisions, test results, composes).
+    assert counts[0] - counts[1] == 7 * (5 - 1)
 
 
 # -- cron and the command ----------------------------------------------------------------

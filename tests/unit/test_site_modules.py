@@ -129,9 +129,9 @@ def svg_of(html: str) -> str:
 def test_list_page_and_twin(dataset, tmp_path):
     out, ids = tmp_path / "site", dataset.ids
     stats = render(dataset, out)
-    # overview, packages, module list: 3 pages; 4 module builds: 4 more; each with a twin
-    # + operators page, search page, their twins, the global feed (test_site_operators.py)
-    assert stats.pages == 2 * (3 + 4) + 5 and stats.skipped == 0
+    # overview, packages, module, chain, compose lists: 5 pages; 4 module builds: 4 more;
+    # each with a twin + operators page, search page, their twins, the global feed
+    assert stats.pages == 2 * (5 + 4) + 5 and stats.skipped == 0
     listing = load(out, "api/v1/module-builds.json")
     rows = listing["module_builds"]
     assert [r["id"] for r in rows] == [ids["fresh"], ids["evil"], ids["cur"], ids["old"]]
@@ -288,8 +288,9 @@ def test_no_module_build_means_no_module_pages(session_factory, tmp_path):
         s.add(Package(namespace="rpms", name="bash"))
     out = tmp_path / "site"
     stats = render(session_factory, out)
-    # + operators page, search page, their twins, the global feed, bash's feed
-    assert stats.pages == 6 + 5 + 1 and not (out / "modules").exists()
+    # + operators page, search page, their twins, the global feed, bash's feed,
+    # the (empty) chain and compose lists and their twins
+    assert stats.pages == 6 + 5 + 1 + 4 and not (out / "modules").exists()
     assert not (out / "api/v1/module-builds.json").exists()
     data = load(out, "api/v1/overview.json")["modules"]
     assert data["total"] == 0 and data["href"] is None and data["in_progress"] == []
@@ -333,14 +334,14 @@ def test_gather_query_count_does_not_grow_with_module_builds(tmp_path):
         _populate(factory, n)
         statements = _statements(factory)
         counts.append(len(statements))
-        touching = [st for st in statements if "module_build" in st or "component_builds" in st]
+        touching = [st for st in statements if re.search(r"FROM (module_build|component_b)", st)]
         assert len(touching) == 2, touching  # builds + components joined; traces
         data = gather(factory)
         assert len(data.modules.module_builds) == n and len(data.modules.transitions) == 3 * n
         reused = [c for c in data.modules.components if c.state == "reused"]
         assert len(reused) == n and all(c.reused_from_module_build_id for c in reused)
         factory.kw["bind"].dispose()
-    assert counts[0] == counts[1] <= 10
+    assert counts[0] == counts[1] <= 26  # the whole site: see test_site_generator.py
 
 
 def test_paths_and_state_classes_never_come_from_data():

@@ -1,0 +1,208 @@
+"""Phase 1 for rebuild chains and composes: six queries, whatever their number.
+
+Both are index-part data (every render reads them once, like module builds):
+chains with their items, traces and the buildrequires that link their tiers;
+composes with their contents and traces. A compose's contents are one row per
+RPM and arch in the database; here they are read once, distinct per artifact,
+with the arches folded by the context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from models.chain_item import ChainItem
+from models.chain_transition import ChainTransition
+from models.compose import Compose
+from models.compose_content import ComposeContent
+from models.compose_transition import ComposeTransition
+from models.module_dependency import ModuleDependency
+from models.module_stream import ModuleStreamDefinition
+from models.rebuild_chain import RebuildChain
+from site_generator.rows import select_rows
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    id: int
+    trigger_kind: str
+    trigger_namespace: str | None
+    trigger_name: str | None
+    trigger_branch: str | None
+    trigger_commit: str | None
+    trigger_module: str | None
+    requester: str
+    state: str
+    reason: str
+    current_tier: int
+    failed_tier: int | None
+    superseded_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChainItemRow:
+    id: int
+    chain_id: int
+    name: str
+    stream: str
+    tier: int
+    module_build_id: int | None
+    state: str
+    reason: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class ChainTransitionRow:
+    chain_id: int
+    item_id: int | None
+    from_state: str | None
+    to_state: str
+    cause: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BuildRequiresRow:
+    """One buildrequires of a chain item's stream, from that stream's current definition."""
+
+    name: str
+    stream: str
+    module: str
+    streams: list[str]  # as modulemd says: [] any, ["-x"] any but x
+
+
+@dataclass(frozen=True)
+class ComposeRow:
+    id: int
+    origin: str
+    external_id: str | None
+    owner: str
+    source_type: str
+    source: str
+    label: str | None
+    compose_type: str | None
+    koji_event: int | None
+    state: str
+    state_reason: str
+    time_submitted: datetime
+    time_started: datetime | None
+    time_done: datetime | None
+    time_removed: datetime | None
+    time_to_expire: datetime | None
+    removed_by: str | None
+    reused_id: int | None
+    result_repo_url: str | None
+    result_repofile: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ContentRow:
+    compose_id: int
+    kind: str  # rpm | module
+    artifact: str  # NVR or NSVC
+    name: str
+    arch: str | None
+
+
+@dataclass(frozen=True)
+class ComposeTransitionRow:
+    compose_id: int
+    from_state: str | None
+    to_state: str
+    cause: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PipelineGathered:
+    chains: tuple[ChainRow, ...] = ()  # newest first
+    items: tuple[ChainItemRow, ...] = ()  # by chain, tier, name, stream
+    chain_transitions: tuple[ChainTransitionRow, ...] = ()  # by chain, oldest first
+    buildrequires: tuple[BuildRequiresRow, ...] = ()
+    composes: tuple[ComposeRow, ...] = ()  # newest first
+    contents: tuple[ContentRow, ...] = ()  # by compose, kind, artifact, arch
+    compose_transitions: tuple[ComposeTransitionRow, ...] = ()  # by compose, oldest first
+
+
+NO_PIPELINE = PipelineGathered()
+
+
+def _columns(row_type: type, model: Any) -> list[Any]:
+    return [getattr(model, f.name) for f in fields(row_type)]
+
+
+def current_definitions() -> Any:
+    """The ids of each module stream's current definition (its newest row) as a subquery."""
+    return (
+        select(func.max(ModuleStreamDefinition.id))
+        .group_by(ModuleStreamDefinition.name, ModuleStreamDefinition.stream)
+        .scalar_subquery()
+    )
+
+
+def _buildrequires(session: Session) -> tuple[BuildRequiresRow, ...]:
+    """The buildrequires of every stream some chain rebuilds (block 0: what MBS expands first)."""
+    d = ModuleStreamDefinition
+    in_chains = select(ChainItem.name, ChainItem.stream).distinct()
+    query = (
+        select(d.name, d.stream, ModuleDependency.module, ModuleDependency.streams)
+        .join(ModuleDependency, ModuleDependency.definition_id == d.id)
+        .where(d.id.in_(current_definitions()))
+        .where(ModuleDependency.kind == "buildrequires", ModuleDependency.block == 0)
+        .where(tuple_(d.name, d.stream).in_(in_chains))
+        .order_by(d.name, d.stream, ModuleDependency.module)
+    )
+    return tuple(BuildRequiresRow(*row) for row in session.execute(query))
+
+
+def gather_pipeline(session: Session) -> PipelineGathered:
+    """Chains, items, chain traces, buildrequires, composes, contents, compose traces: 7 queries."""
+    contents = select(*_columns(ContentRow, ComposeContent)).order_by(
+        ComposeContent.compose_id,
+        ComposeContent.kind,
+        ComposeContent.artifact,
+        ComposeContent.arch,
+    )
+    return PipelineGathered(
+        chains=select_rows(session, ChainRow, RebuildChain, RebuildChain.id.desc()),
+        items=select_rows(
+            session,
+            ChainItemRow,
+            ChainItem,
+            ChainItem.chain_id,
+            ChainItem.tier,
+            ChainItem.name,
+            ChainItem.stream,
+        ),
+        chain_transitions=select_rows(
+            session,
+            ChainTransitionRow,
+            ChainTransition,
+            ChainTransition.chain_id,
+            ChainTransition.at,
+            ChainTransition.id,
+        ),
+        buildrequires=_buildrequires(session),
+        composes=select_rows(session, ComposeRow, Compose, Compose.id.desc()),
+        contents=tuple(ContentRow(*row) for row in session.execute(contents)),
+        compose_transitions=select_rows(
+            session,
+            ComposeTransitionRow,
+            ComposeTransition,
+            ComposeTransition.compose_id,
+            ComposeTransition.at,
+            ComposeTransition.id,
+        ),
+    )
