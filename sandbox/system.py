@@ -43,7 +43,11 @@ BINDINGS = {
         f"{PREFIX}.ci.#",
         "org.centos.sandbox.ci.#",  # what sandbox.ci_simulator publishes, like CentOS CI
     ],
-    "compose": [f"{PREFIX}.conveyor.compose.state.change.v1"],
+    "compose": [
+        f"{PREFIX}.conveyor.compose.state.change.v1",
+        f"{PREFIX}.pungi.compose.status.change",
+        f"{PREFIX}.odcs.compose.state-changed",
+    ],
 }
 CALLBACKS = {
     "distgit": "consumers.distgit:DistGitConsumer",
