@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor.pdc.apply import apply_change
@@ -212,3 +212,13 @@ def prune(session_factory: sessionmaker[Session], before: datetime) -> int:
             )
         )
         return int(result.rowcount or 0)
+
+
+def hurry(session: Session, now: datetime) -> int:
+    """Make every pending change due now (an operator asked; backoffs are for cron)."""
+    result = session.execute(
+        update(PdcUpdate)
+        .where(PdcUpdate.state == PdcUpdateState.PENDING, PdcUpdate.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)

@@ -19,7 +19,7 @@ from conveyor.pdc.actual import read_actual
 from conveyor.pdc.client import PdcClient
 from conveyor.pdc.desired import desired_state
 from conveyor.pdc.diff import Change, diff
-from conveyor.pdc.queue import SendReport, enqueue, intended_state, send_due
+from conveyor.pdc.queue import SendReport, enqueue, hurry, intended_state, send_due
 from conveyor.settings_pdc import PdcSettings
 from models.base import utcnow
 
@@ -65,9 +65,18 @@ def initialize(
     settings: PdcSettings,
     clock: Callable[[], datetime] = utcnow,
 ) -> tuple[int, SendReport]:
-    """Queue the full difference with PDC and send until nothing due is left."""
+    """Queue the full difference with PDC and send until nothing due is left.
+
+    Pending changes waiting out a backoff are sent now too.
+    """
     changes = drift(session_factory, client, settings.release)
-    queued = _serialized(session_factory, lambda session: enqueue(session, changes, clock()))
+    now = clock()
+
+    def work(session: Session) -> int:
+        hurry(session, now)
+        return enqueue(session, changes, now)
+
+    queued = _serialized(session_factory, work)
     total = SendReport()
     while True:
         report = send_due(session_factory, client, settings, clock())

@@ -389,3 +389,17 @@ def test_an_unexpected_error_is_retried_a_bounded_number_of_times(session_factor
     assert row.last_error.startswith("AttributeError")
     assert any("unexpected error" in r.getMessage() for r in caplog.records)
     assert server.writes() == []
+
+
+def test_initialize_does_not_wait_for_backoffs(session_factory, server, world):
+    settings = pdc_settings(server.url, backoff_seconds=600.0, backoff_max_seconds=600.0)
+    client = PdcClient(settings)
+    queue_changes(session_factory, RELEASE, T0)
+    server.fail_next(1)
+    send_due(session_factory, client, settings, T0)
+    assert _rows(session_factory)[0].next_attempt_at == T0 + timedelta(seconds=600)
+    later = T0 + timedelta(seconds=1)
+    queued, report = initialize(session_factory, client, settings, clock=lambda: later)
+    assert queued == 0  # every change was queued already ...
+    assert report.sent == 7  # ... and all go now, the backed-off one included
+    assert _states(session_factory) == {"sent": 7}
