@@ -8,7 +8,14 @@ import pytest
 from fedora_messaging import message as fm_message
 from jsonschema.exceptions import ValidationError
 
-from conveyor.messages import SCHEMAS, BuildStateChangeV1, ModuleStateChangeV1, build_message
+from conveyor.messages import (
+    SCHEMAS,
+    BuildStateChangeV1,
+    ChainStateChangeV1,
+    ComposeStateChangeV1,
+    ModuleStateChangeV1,
+    build_message,
+)
 from models import Build, ComponentBuild, ModuleBuild, Package
 from tests.unit.fakes import COMMIT_A
 
@@ -103,6 +110,8 @@ def test_build_message_uses_the_schema_class_and_the_row_id(session_factory):
     assert {
         "conveyor.build.state.change.v1": BuildStateChangeV1,
         "conveyor.module.state.change.v1": ModuleStateChangeV1,
+        "conveyor.chain.state.change.v1": ChainStateChangeV1,
+        "conveyor.compose.state.change.v1": ComposeStateChangeV1,
     } == SCHEMAS
 
 
