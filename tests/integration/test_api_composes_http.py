@@ -1,4 +1,5 @@
-"""The ODCS-compatible API in a real ``conveyor api`` process, asked by the real odcs backend.
+"""The ODCS-compatible API in a real ``conveyor api`` process, asked by the real odcs backend;
+composes seen on the bus, through the real compose consumer.
 
 The server is a sandbox on PostgreSQL: ``conveyor api`` serves ``/api/1/``,
 ``conveyor cron`` publishes its compose announcements to the real RabbitMQ.
@@ -34,11 +35,16 @@ from conveyor.settings import parse
 from models.base import utcnow
 from models.compose import Compose, locked, record
 from models.compose_content import ComposeContent
+from models.compose_transition import ComposeTransition
+from models.inbox import InboxEntry
+from models.rejected import RejectedMessage
 from sandbox.broker import RabbitMQ
+from sandbox.bus import Bus
 from sandbox.ports import free_port
 from sandbox.postgres import PostgreSQL
 from sandbox.system import PREFIX, Sandbox, SandboxOptions
 from tests.integration.conftest import Amqp
+from tests.unit.fakes import MESSAGES, load_message
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -153,3 +159,42 @@ def test_odcs_backend_round_trip_through_a_real_conveyor_api(server, amqp, tmp_p
         gone = session.get(Compose, remote_id)
         assert (gone.state, gone.removed_by) == ("removed", CLIENT_USER)
     client_db.kw["bind"].dispose()
+
+
+def test_the_compose_consumer_records_composes_seen_on_the_bus(rabbitmq: RabbitMQ, tmp_path):
+    """Pungi's real messages through the real compose consumer: order, duplicates, rejects."""
+    options = SandboxOptions(replicas={"compose": 1}, cron=False)
+    box = Sandbox(tmp_path / "box", options, broker=rabbitmq).start()
+    try:
+        started = load_message(MESSAGES / "compose" / "063.json")
+        compose_id = started["body"]["compose_id"]
+        finished = {**started["body"], "status": "FINISHED"}
+        topic = f"{PREFIX}.pungi.compose.status.change"
+        with Bus(rabbitmq.url) as bus:
+            bus.publish(topic, started["body"], message_id="pungi-1")
+            bus.publish(topic, finished, message_id="pungi-2")
+            bus.publish(topic, finished, message_id="pungi-2")  # redelivered: inbox no-op
+            bus.publish(topic, started["body"], message_id="pungi-3")  # late: stale
+            bus.publish(topic, {**finished, "status": "EXPLODED"}, message_id="pungi-4")
+
+        def settled() -> bool:
+            with box.session_factory() as session:
+                rows = session.scalars(select(InboxEntry.message_id)).all()
+                rejected = session.scalars(select(RejectedMessage.message_id)).all()
+            return {"pungi-1", "pungi-2", "pungi-3"} <= set(rows) and "pungi-4" in rejected
+
+        box.wait_for(settled, timeout=60, what="the compose consumer to take every message")
+        with box.session_factory() as session:
+            compose = session.scalars(select(Compose)).one()
+            assert (compose.origin, compose.external_id, compose.state) == (
+                "pungi", compose_id, "done"
+            )  # fmt: skip
+            steps = session.scalars(
+                select(ComposeTransition.to_state).order_by(ComposeTransition.id)
+            ).all()
+            assert steps == ["generating", "done"]
+            reject = session.scalars(select(RejectedMessage)).one()
+            assert (reject.kind, reject.consumer) == ("invalid", "compose")
+            assert "'EXPLODED' is not a Pungi status" in reject.reason
+    finally:
+        box.stop()
