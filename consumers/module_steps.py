@@ -18,6 +18,7 @@ from consumers.context import HandlerContext, Outcome
 from consumers.module_batches import fail_module, start_next_batch
 from consumers.module_intake import resolve_components
 from conveyor import scm
+from conveyor.deps.load import record_module_build
 from conveyor.errors import Invalid, KojiError
 from conveyor.koji_client import TagPlan
 from conveyor.modulemd import ModuleStream, load_stream
@@ -37,6 +38,7 @@ def run_init(ctx: HandlerContext, module: ModuleBuild) -> Outcome:
             module.buildrequires = buildrequire_tags(ctx, document)
             module.context = context_of(document)
             _record_components(ctx, module, document)
+            record_module_build(ctx.session, module)  # knower: builds not pushed (API, CLI)
         _resume_components(ctx, module)
     except Invalid as exc:
         fail_module(ctx, module, f"init: {exc}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import ComponentBuildTransition, ModuleBuildTransition
+from conveyor.deps.graph import DepGraph
+from models import ComponentBuildTransition, ModuleBuildTransition, ModuleStreamDefinition
 from tests.unit.module_world import World
 
 THREE_BATCHES = {"libfoo": 1, "foo": 2, "foo-cli": 2, "foo-docs": 3}
@@ -251,3 +252,16 @@ def test_a_module_naming_no_base_module_builds_on_its_buildrequires_base(world: 
         "platform:f43": "f43-build",
         "runtime:main": world.module(runtime).koji_tag,
     }
+
+
+def test_init_records_the_definition_of_a_build_that_came_without_a_push(world: World) -> None:
+    module_id = world.submit("foo", THREE_BATCHES)
+    world.pump()
+    module = world.module(module_id)
+    with world.session_factory() as session:
+        graph = DepGraph.load(session)
+        definitions = session.scalars(
+            select(ModuleStreamDefinition).where(ModuleStreamDefinition.name == "foo")
+        ).all()
+    assert [(d.source_kind, d.source) for d in definitions] == [("build", module.commit)]
+    assert set(graph.components(f"foo:{module.stream}")) == set(THREE_BATCHES)
