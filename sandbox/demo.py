@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import select
 
 from models import BranchRef, Build, ModuleBuild, Package
+from sandbox.demo_compose import show_composes
 from sandbox.modulemd_template import modulemd
 from sandbox.system import Sandbox, SandboxOptions
 from site_generator import render_site
@@ -130,6 +131,7 @@ def run_demo(workdir: Path | None = None, site_port: int = 8000, wait: bool = Tr
         expected = scenario(box)
         box.wait_for(lambda: _all_done(box, expected), timeout=120, what="the demo's builds")
         module_scenario(box)
+        show_composes(box, modules=2)  # stack and wob: a compose each, made on done
         render_site(box.session_factory, box.settings)
         print("\nwhat happened:")
         print("\n".join(_summary(box)))

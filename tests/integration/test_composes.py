@@ -17,6 +17,7 @@ from sqlalchemy import select
 from conveyor.composes.service import delete, regenerate
 from models import Compose, ComposeContent, ModuleBuild
 from sandbox.broker import RabbitMQ
+from sandbox.demo_compose import compose_report
 from sandbox.modulemd_template import modulemd
 from sandbox.system import Sandbox, SandboxOptions
 
@@ -100,6 +101,8 @@ def test_module_done_gets_a_real_repository_that_delete_and_regenerate_manage(bo
     assert again.state == "done", again.state_reason
     assert again.koji_event == compose.koji_event
     assert _packages(again.result_repo_dir) == nvrs
+    report = "\n".join(compose_report(box, [again]))  # what the demo prints
+    assert "dnf --repofrompath=" in report and all(nvr in report for nvr in nvrs)
 
 
 def _module(box: Sandbox) -> ModuleBuild | None:
