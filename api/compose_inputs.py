@@ -1,12 +1,13 @@
 """An ODCS ``POST /api/1/composes/`` body, read into a ``ComposeRequest`` or a 400.
 
 Accepted, with ODCS's meanings: ``source: {type, source, packages, builds,
-sigkeys, arches}``, ``seconds_to_live`` (or the older ``seconds-to-live``;
+sigkeys, arches, koji_event}`` (``koji_event`` for tag composes: the tag as it
+was at that event), ``seconds_to_live`` (or the older ``seconds-to-live``;
 clamped to the maximum, as ODCS does), ``flags``, ``arches``, ``label``,
 ``compose_type``, ``results`` (only ``repository``) and ``target_dir`` (only
-``default``). ODCS fields Conveyor cannot honour (``koji_event``,
-``modular_koji_tags``, multilib, lookaside repos, scratch builds, ...) are
-refused with a 400 naming them, never silently ignored.
+``default``). ODCS fields Conveyor cannot honour (``modular_koji_tags``,
+multilib, lookaside repos, scratch builds, ...) are refused with a 400 naming
+them, never silently ignored.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from conveyor.composes.service import ComposeRequest
 from conveyor.settings import Settings
 from models.compose import SOURCE_TYPE_CODES
 
-SOURCE_FIELDS = frozenset({"type", "source", "packages", "builds", "sigkeys", "arches"})
+SOURCE_FIELDS = frozenset(
+    {"type", "source", "packages", "builds", "sigkeys", "arches", "koji_event"}
+)
+MAX_KOJI_EVENT = 2**63 - 1
 TOP_FIELDS = frozenset(
     {
         "source", "seconds_to_live", "seconds-to-live", "flags", "arches", "label",
@@ -56,6 +60,19 @@ def compose_request(body: Any, owner: str, settings: Settings) -> ComposeRequest
         label=_text(body, "label"),
         compose_type=_text(body, "compose_type") or "test",
     )
+
+
+def koji_event(body: dict) -> int | None:
+    """``source.koji_event``: pins a tag compose to the tag's content at that koji event."""
+    source = body["source"]
+    value = source.get("koji_event")
+    if value is None:
+        return None
+    if type(value) is not int or not 0 < value <= MAX_KOJI_EVENT:
+        raise ApiError(400, f"source.koji_event: expected a koji event id, got {_show(value)}")
+    if source["type"] != "tag":
+        raise ApiError(400, "source.koji_event: only tag composes read koji at an event")
+    return value
 
 
 def seconds_to_live(body: dict, settings: Settings) -> int | None:

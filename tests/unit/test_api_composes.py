@@ -145,6 +145,15 @@ def test_an_identical_request_reuses_the_live_compose(client, session_factory):
         assert len(session.scalars(select(Compose)).all()) == 1
 
 
+def test_a_tag_compose_pinned_to_a_koji_event(client, session_factory):
+    body = {"source": {"type": "tag", "source": "f39-build", "koji_event": 123456}}
+    response = post(client, body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["koji_event"] == 123456
+    with session_factory() as session:
+        assert session.get(Compose, response.get_json()["id"]).koji_event == 123456
+
+
 def test_seconds_to_live_is_clamped_to_the_maximum_as_odcs_does(client, settings):
     body = post(client, build_request(seconds_to_live=10**9)).get_json()
     expires = datetime.fromisoformat(body["time_to_expire"].removesuffix("Z"))
@@ -178,8 +187,12 @@ def test_allowed_clients_per_source_type(client):
         ({"source": {"source": "f39"}}, "Missing type in source configuration"),
         ({"source": {"type": "bogus", "source": "x"}}, "Unknown source type 'bogus'"),
         ({"source": {"type": "tag"}}, "No source provided for tag"),
-        ({"source": {"type": "tag", "source": "f39", "koji_event": 5}}, "not supported by "
-         "Conveyor: source.koji_event"),
+        ({"source": {"type": "tag", "source": "f39", "modular_koji_tags": ["m"]}},
+         "not supported by Conveyor: source.modular_koji_tags"),
+        ({"source": {"type": "tag", "source": "f39", "koji_event": "5"}},
+         "source.koji_event: expected a koji event id, got '5'"),
+        (build_request(source={"type": "build", "builds": NVRS, "koji_event": 5}),
+         "source.koji_event: only tag composes read koji at an event"),
         ({"source": {"type": "tag", "source": "f39"}, "multilib_method": ["devel"]},
          "not supported by Conveyor: multilib_method"),
         ({"source": {"type": "tag", "source": "f39"}, "results": ["iso"]},

@@ -197,3 +197,21 @@ def test_an_unreachable_server_is_retryable(session_factory, monkeypatch):
         pass  # the port is closed again: nothing listens there now
     with pytest.raises(Retryable, match="ConnectionError"):
         OdcsBackend(client_settings(base, attempts=2)).generate(local, inputs(local))
+
+
+def test_request_body_in_odcs_shapes(session_factory):
+    local = local_compose(session_factory, "tag", ("f39-build",))
+    pinned = ComposeInputs(local.id, "tag", ("f39-build",), 4242, packages=("bash",),
+                           arches=("x86_64", "aarch64"), sigkeys=("12c944d0",),
+                           flags=("no_deps",))  # fmt: skip
+    body = odcs_module.request_body(local, pinned)
+    assert body["source"] == {
+        "type": "tag", "source": "f39-build", "packages": ["bash"], "sigkeys": ["12c944d0"],
+        "koji_event": 4242,
+    }  # fmt: skip
+    assert (body["arches"], body["flags"], body["label"]) == (
+        ["x86_64", "aarch64"], ["no_deps"], "qa-1"
+    )  # fmt: skip
+    assert 7000 < body["seconds_to_live"] <= 7200
+    build = odcs_module.request_body(local, ComposeInputs(local.id, "build", NVRS, 4242))
+    assert build["source"] == {"type": "build", "builds": list(NVRS)}  # no event: not a tag

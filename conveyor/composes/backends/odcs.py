@@ -125,8 +125,8 @@ def request_body(compose: Compose, inputs: ComposeInputs) -> dict[str, Any]:
         source["packages"] = list(inputs.packages)
     if inputs.sigkeys:
         source["sigkeys"] = list(inputs.sigkeys)
-    if inputs.koji_event is not None:  # a regeneration reads koji as it was
-        source["koji_event"] = inputs.koji_event
+    if inputs.koji_event is not None and inputs.source_type == "tag":
+        source["koji_event"] = inputs.koji_event  # a regeneration reads the tag as it was
     body: dict[str, Any] = {"source": source, "arches": list(inputs.arches), **_lifetime(compose)}
     if inputs.flags:
         body["flags"] = list(inputs.flags)
