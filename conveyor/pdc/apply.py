@@ -26,9 +26,8 @@ def apply_change(client: PdcClient, kind: str, payload: dict) -> None:
 
 
 def _add_relationship(client: PdcClient, payload: dict) -> None:
+    """No lookup first: PDC answers a duplicate with 400 "unique set", which counts as done."""
     rel = Relationship.from_payload(payload)
-    if client.find_relationships(rel.release, rel.type, rel.from_name, rel.to_name):
-        return
     from_id = client.ensure_component(rel.release, rel.from_name, rel.from_type)
     to_id = client.ensure_component(rel.release, rel.to_name, rel.to_type)
     client.create_relationship(rel.type, from_id, to_id)
