@@ -265,3 +265,15 @@ def test_settings_section_reports_every_problem():
     for expected in ("composes.backend", "eol_policy", "releases.f39", "default_seconds_to_live",
                      "composes.bogus"):  # fmt: skip
         assert expected in text_
+
+
+def test_settings_example_documents_the_compose_defaults():
+    from pathlib import Path
+
+    from conveyor.settings import load
+
+    example = Path(__file__).resolve().parents[2] / "config" / "settings.example.yaml"
+    assert load(example).composes == parse({}, env={}).composes
+    text_ = example.read_text(encoding="utf-8")
+    for key in parse({}, env={}).composes.__dataclass_fields__:
+        assert f"\n  {key}:" in text_, key
