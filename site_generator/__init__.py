@@ -384,8 +384,10 @@ def _incremental(
     changed_modules = [m for m in modules if m.module_build.id in keys["module_build"]]
     contexts = list(_package_contexts(job, reader, packages, by_range=False, clock=clock))
     clock.lap("context")
-    # A package or module build without a page yet is new: the search index must list it.
+    # A package, module build, chain or compose without a page yet is new: the search
+    # index must list it.
     hrefs = [c.href for c in contexts] + [m.module_build.href for m in changed_modules]
+    hrefs += _pipeline_hrefs(job.site, keys["chain"], keys["compose"])
     new = any(h is not None and not site.has(PurePosixPath(h)) for h in hrefs)
     pages = [
         *index_pages(job.env, job.site, new=new),
@@ -395,6 +397,16 @@ def _incremental(
     ]
     clock.lap("render")
     return site.update(pages)
+
+
+def _pipeline_hrefs(site: SiteContext, chains: set[int], composes: set[int]) -> list[str | None]:
+    """The page hrefs of the dirty chains and composes."""
+    hrefs: list[str | None] = []
+    if site.chains is not None:
+        hrefs += [c.href for c in site.chains.index.chains if c.id in chains]
+    if site.composes is not None:
+        hrefs += [c.href for c in site.composes.index.composes if c.id in composes]
+    return hrefs
 
 
 def _stats(

@@ -1,4 +1,4 @@
-"""The artifact search index: packages, build NVRs and module NSVCs with their pages.
+"""The artifact search index: packages, build NVRs, module NSVCs, chains, composes.
 
 ``search-index.json`` is fetched by ``static/search.js`` in the visitor's
 browser (no server, no CDN): an exact label jumps to its page, a prefix lists
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 SEARCH_HTML = PurePosixPath("search.html")
 SEARCH_INDEX = PurePosixPath("search-index.json")
-KINDS = ("package", "build", "module")  # the order suggestions are listed in
+KINDS = ("package", "build", "module", "chain", "compose")  # the order suggestions are listed in
+# The newest composes listed (label: its source; detail: "compose <id>", what a visitor
+# types to find one by id): at Fedora scale thousands, most of them long removed.
+MAX_COMPOSES = 2_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def _entries(site: SiteContext) -> list[SearchEntry]:
         if b.nvr and b.href:  # a build without an NVR is no artifact yet: its package is
             detail = f"{b.namespace}/{b.name}, {b.branch}: {b.state}"
             entries.append(SearchEntry("build", b.nvr, f"{b.href}#build-{b.id}", detail))
+    entries.extend(_pipeline_entries(site))
     if site.modules is None:
         return entries
     for page in site.modules.pages:
@@ -81,6 +85,22 @@ def _entries(site: SiteContext) -> list[SearchEntry]:
                 if c.nvr:  # module components are builds too, shown on the module's page
                     href = f"{m.href}#component-{c.id}"
                     entries.append(SearchEntry("build", c.nvr, href, f"component of {m.nsvc}"))
+    return entries
+
+
+def _pipeline_entries(site: SiteContext) -> list[SearchEntry]:
+    """Rebuild chains by id, composes by source and id (the newest ``MAX_COMPOSES``)."""
+    entries = []
+    if site.chains is not None:
+        for c in site.chains.index.chains:
+            if c.href is not None:
+                detail = f"{c.trigger}: {c.state}"
+                entries.append(SearchEntry("chain", f"chain {c.id}", c.href, detail))
+    if site.composes is not None:
+        for compose in site.composes.index.composes[:MAX_COMPOSES]:
+            if compose.href is not None and compose.source.strip():
+                label = compose.source.strip()[:200]
+                entries.append(SearchEntry("compose", label, compose.href, f"compose {compose.id}"))
     return entries
 
 

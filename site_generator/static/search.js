@@ -14,7 +14,7 @@
   }
   var root = new URL("../", script.src); // static/search.js -> the site root
   var LIMIT = 100;
-  var KIND = { package: "Package", build: "Build", module: "Module build" };
+  var KIND = { package: "Package", build: "Build", module: "Module build", chain: "Rebuild chain", compose: "Compose" };
 
   function norm(text) {
     return String(text || "").trim().toLowerCase();

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
-from models.compose import Compose
+from models.compose import Compose, record
 from models.compose_content import ComposeContent
 from models.site_dirty import pending
 from site_generator import render_site
@@ -158,3 +158,25 @@ def test_paths_and_urls_never_come_from_data():
     for bad in ("javascript:alert(1)", "JAVASCRIPT:x", "//evil", "data:text/html,x",
                 'https://x" onclick="y', "", None, "ftp://x"):  # fmt: skip
         assert safe_url(bad) is None, bad
+
+
+def test_search_index_lists_composes_and_chains_and_learns_new_ones(session_factory, tmp_path):
+    ids, out = _site(session_factory, tmp_path)
+    entries = load(out, "search-index.json")["entries"]
+    composes = {e["detail"]: (e["label"], e["href"]) for e in entries if e["kind"] == "compose"}
+    assert composes[f"compose {ids['compose_done']}"] == (
+        "nodejs:20",
+        f"composes/{ids['compose_done']}.html",
+    )
+    chains = {e["label"]: e for e in entries if e["kind"] == "chain"}
+    assert chains[f"chain {ids['chain']}"]["detail"] == "rpms/bash@rawhide: failed"
+    with session_factory.begin() as s:
+        expiry = NOW + timedelta(days=1)
+        compose = Compose(owner="dave", source_type="tag", source="f42-build")
+        compose.time_to_expire = expiry
+        new_id = record(s, compose, cause="api:dave").id
+    stats = render_site(session_factory, SETTINGS, full=False, output_dir=out,
+                        now=(NOW + timedelta(minutes=1)).replace(tzinfo=None))  # fmt: skip
+    assert stats.mode == "incremental" and (out / f"composes/{new_id}.html").is_file()
+    entries = load(out, "search-index.json")["entries"]
+    assert ("f42-build", f"compose {new_id}") in {(e["label"], e["detail"]) for e in entries}

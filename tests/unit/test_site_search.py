@@ -6,7 +6,7 @@ import json
 import re
 
 from site_generator.ops_render import by_initial, initial
-from tests.unit.site_world import populate, render
+from tests.unit.site_world import XSS, populate, render
 
 
 def test_index_lists_packages_builds_and_modules(session_factory, tmp_path):
@@ -30,8 +30,14 @@ def test_index_lists_packages_builds_and_modules(session_factory, tmp_path):
         ("module", "nodejs:20:20240401000000:c0ffee00", f"modules/{ids['ready']}.html"),
         ("module", "perl:20:20240401000000:c0ffee00", f"modules/{ids['broken']}.html"),
         ("module", "ruby:20:20240401000000:c0ffee00", f"modules/{ids['stuck']}.html"),
+        ("chain", f"chain {ids['chain']}", f"chains/{ids['chain']}.html"),
+        ("chain", f"chain {ids['running_chain']}", f"chains/{ids['running_chain']}.html"),
+        ("compose", "nodejs:20", f"composes/{ids['compose_done']}.html"),
+        ("compose", "f41-build", f"composes/{ids['compose_removed']}.html"),
+        ("compose", f"bash-5.2.27-1.fc41 {XSS}", f"composes/{ids['compose_failed']}.html"),
+        ("compose", "f41-updates", f"composes/{ids['compose_generating']}.html"),
     }  # no entry for the package without a page, none for builds without an NVR
-    order = {"package": 0, "build": 1, "module": 2}
+    order = {"package": 0, "build": 1, "module": 2, "chain": 3, "compose": 4}
     keys = [(order[e["kind"]], e["label"], e["href"]) for e in entries]
     assert keys == sorted(keys)
     for e in entries:  # every href lands on a page, and on the right row of it
