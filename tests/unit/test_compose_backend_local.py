@@ -122,12 +122,13 @@ def test_build_compose_with_package_filter_and_removal(backend, tmp_path):
     backend.remove(_compose(9, "build", ""))  # idempotent
 
 
-def test_missing_build_and_unsigned_rpms_fail_with_a_reason(backend):
+def test_missing_build_and_unsigned_rpms_fail_with_a_reason(backend, tmp_path):
     with pytest.raises(GenerationFailed, match="does not exist"):
         backend.generate(_compose(10, "build", ""), _inputs(10, "build", ("nope-1-1",)))
     with pytest.raises(GenerationFailed, match="not signed"):
         signed = _inputs(11, "build", ("hello-1.0-1.fc39",), sigkeys=("deadbeef",))
         backend.generate(_compose(11, "build", ""), signed)
+    assert list((tmp_path / "composes").iterdir()) == []  # no half-made compose left
 
 
 def test_module_compose_reads_the_module_tags(backend, session):

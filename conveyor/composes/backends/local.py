@@ -66,7 +66,11 @@ class LocalBackend:
         final = compose_dir(self.target_dir, inputs.compose_id)
         staging = final.with_name(final.name + ".partial")
         _remove_tree(staging, self.target_dir)  # a redelivery starts from scratch
-        contents = self._write(staging, inputs, rpms)
+        try:
+            contents = self._write(staging, inputs, rpms)
+        except GenerationFailed:
+            _remove_tree(staging, self.target_dir)  # a failed compose leaves no debris
+            raise
         _remove_tree(final, self.target_dir)
         os.replace(staging, final)
         base = f"{self.settings.base_url}{final.name}/compose/Temporary/"
