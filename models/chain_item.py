@@ -46,8 +46,9 @@ TRANSITIONS: state_machine.TransitionTable = {
     "failed": frozenset({"building", "done", "passed", "skipped"}),  # a fix resumes it
 }
 HAS_BUILD = frozenset({"building", "done", "passed"})
-# chain states (models/rebuild_chain.py) whose modules stay done, not ready
-_HOLDING = ("planned", "running")
+# chain states (models/rebuild_chain.py) whose modules stay done, not ready: a failed
+# chain still holds what it built, since a fix resumes it (canceling releases them)
+_HOLDING = ("planned", "running", "failed")
 
 
 class ChainItem(Base):
@@ -91,10 +92,11 @@ class ChainItem(Base):
 def is_held(session: Session, module_build_id: int) -> bool:
     """True while the module build must stay ``done``: its chain has not completed.
 
-    Held: the build of an item of a planned or running chain, and a build of
-    the stream of a failed item of a failed chain that is newer than the item's
-    build (a maintainer's fix: it resumes the chain, and moves to ready with
-    the rest of the chain).
+    Held: the build of an item (not skipped) of a planned, running or failed
+    chain, and a build of the stream of a failed item of a failed chain that is
+    newer than the item's build (a maintainer's fix: it resumes the chain, and
+    moves to ready with the rest of the chain). A complete chain has moved its
+    builds to ready; a canceled one releases them to the gate.
     """
     from models.module_build import ModuleBuild  # models.module_build imports nothing of ours
     from models.rebuild_chain import RebuildChain
@@ -103,6 +105,7 @@ def is_held(session: Session, module_build_id: int) -> bool:
         select(ChainItem.id)
         .join(RebuildChain, RebuildChain.id == ChainItem.chain_id)
         .where(ChainItem.module_build_id == module_build_id, RebuildChain.state.in_(_HOLDING))
+        .where(ChainItem.state != "skipped")
     )
     if session.scalar(select(exists(member))):
         return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from consumers.chain_supersede import cancel_chain
 from models import OutboxMessage
 from models.chain_item import is_held
 from tests.unit.chain_world import (
@@ -13,6 +14,7 @@ from tests.unit.chain_world import (
     build_of,
     builds_of,
     chain,
+    context,
     gate,
     items,
     module_repo,
@@ -133,8 +135,12 @@ def test_failed_ci_stops_the_chain_at_that_tier(world: World) -> None:
     assert found.state == "failed" and found.failed_tier == 2
     assert "failed CI" in found.reason
     assert items(world, chain_id)["top"].module_build_id is None
-    assert world.module(build_of(world, chain_id, "app1")).state == "done"  # never published
-    assert not _held(world, stack)
+    app1 = build_of(world, chain_id, "app1")
+    assert world.module(app1).state == "done"  # never published
+    assert _held(world, app1)  # a failed chain still holds what it built: a fix resumes it
+    with world.session_factory.begin() as session:
+        cancel_chain(context(world, session), chain_id, by="erin")
+    assert not _held(world, app1)  # canceled: released to the gate
 
 
 def test_duplicate_verdicts_change_nothing_twice(world: World) -> None:
