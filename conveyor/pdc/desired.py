@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -79,11 +80,10 @@ def relationships_of(
 
 def module_record(build: ModuleBuild) -> dict:
     """PDC's ``modules`` record of a finished module build (uid ``name:stream:version:context``)."""
-    try:
-        stream = load_stream(build.modulemd, name=build.name, stream=build.stream)
-        deps = [d for block in stream.dependencies for d in _pairs(block.requires)]
-    except Invalid:
-        deps = []  # the orchestrator validated it; an unreadable one just lists no runtime deps
+    deps = [
+        {"dependency": module, "stream": stream}
+        for module, stream in runtime_deps(build.modulemd, build.name, build.stream)
+    ]
     rpms = sorted(c.nvr for c in build.components if c.nvr) if build.components else []
     return {
         "uid": f"{build.name}:{build.stream}:{build.version}:{build.context}",
@@ -99,12 +99,22 @@ def module_record(build: ModuleBuild) -> dict:
     }
 
 
-def _pairs(requires: dict[str, tuple[str, ...]]) -> list[dict]:
-    return [
-        {"dependency": module, "stream": target.partition(":")[2]}
-        for module, streams in requires.items()
+@functools.lru_cache(maxsize=4096)
+def runtime_deps(modulemd: str, name: str, stream: str) -> tuple[tuple[str, str], ...]:
+    """(module, stream) pairs a build's modulemd requires; "" for any stream.
+
+    Cached: cron asks every minute and a finished build's modulemd never changes.
+    """
+    try:
+        document = load_stream(modulemd, name=name, stream=stream)
+    except Invalid:
+        return ()  # the orchestrator validated it; an unreadable one lists no runtime deps
+    return tuple(
+        (module, target.partition(":")[2])
+        for block in document.dependencies
+        for module, streams in block.requires.items()
         for target in dependency_targets(module, streams)
-    ]
+    )
 
 
 def _dep(ns: str) -> dict:

@@ -73,7 +73,13 @@ def test_cron_path_queues_then_sends_everything(session_factory, server, world):
     report = send_due(session_factory, PdcClient(settings), settings, T0)
     assert (report.sent, report.retried, report.failed) == (7, 0, 0)
     assert server.relationship_rows() == EXPECTED_RELATIONSHIPS
-    assert server.store.modules[uid]["active"] is True
+    module = server.store.modules[uid]
+    assert module["active"] is True and module["rpms"] == [NVR]
+    assert (
+        module["runtime_deps"]
+        == module["build_deps"]
+        == [{"dependency": "platform", "stream": "f28"}]
+    )
     assert sorted(r["arch"] for r in server.store.rpms if r["compose"] == compose_id) == [
         "noarch",
         "src",
