@@ -96,21 +96,28 @@ def create(settings_path: str | None, source_type: str, source: str, packages: s
         seconds_to_live=seconds_to_live, label=label,
     )  # fmt: skip
     with _reported(), make_session_factory(settings.database_url).begin() as session:
+        tag_exists, tags_changed = _koji_checks(settings)
         found, reused = request_compose(
-            session, request, settings, cause=f"cli:{owner}", tag_exists=_tag_check(settings)
-        )
+            session, request, settings, cause=f"cli:{owner}", tag_exists=tag_exists,
+            tags_changed=tags_changed,
+        )  # fmt: skip
         if not as_json:
             click.echo(f"{found.id} {'reused' if reused else 'created'}")
         _show(found, as_json)
 
 
-def _tag_check(settings: Settings) -> Callable[[str], bool]:
-    """Ask koji whether a tag exists (only tag composes call it)."""
+def _koji_checks(
+    settings: Settings,
+) -> tuple[Callable[[str], bool], Callable[[list[str], int], bool]]:
+    """Koji look-ups for tag composes: does a tag exist, did tags change since an event."""
     from conveyor.composes import koji_reads
     from conveyor.koji_client import KojiClient
 
-    client = KojiClient(settings.koji)
-    return lambda tag: koji_reads.tag_exists(client.session, tag)
+    client = KojiClient(settings.koji)  # connects only when a tag compose asks
+    return (
+        lambda tag: koji_reads.tag_exists(client.session, tag),
+        lambda tags, event: koji_reads.tags_changed_since(client.session, tags, event),
+    )
 
 
 @compose.command("show")

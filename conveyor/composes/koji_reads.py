@@ -78,3 +78,21 @@ def build_rpms(session: koji.ClientSession, builds: list[dict[str, Any]]) -> lis
         for rpm in call.result:
             rpms.append(rpm | {"build_nvr": nvr, "build": build})
     return rpms
+
+
+def tags_changed_since(session: koji.ClientSession, tags: list[str], event: int) -> bool:
+    """Did any of the tags (or a tag they inherit from) change after ``event``?
+
+    ODCS's test for reusing a tag compose made at ``event``; an unknown tag counts
+    as changed, so nothing is reused for it.
+    """
+    with _classified("getTag"), session.multicall(strict=True) as multi:
+        found = [multi.getTag(tag) for tag in tags]
+    if any(call.result is None for call in found):
+        return True
+    ids = {call.result["id"] for call in found}
+    with _classified("getFullInheritance"), session.multicall(strict=True) as multi:
+        parents = [multi.getFullInheritance(tag_id) for tag_id in sorted(ids)]
+    ids |= {link["parent_id"] for call in parents for link in call.result}
+    with _classified("tagChangedSinceEvent"):
+        return bool(session.tagChangedSinceEvent(event, sorted(ids)))

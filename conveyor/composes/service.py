@@ -46,6 +46,7 @@ _SIGKEY = re.compile(r"^[0-9A-Fa-f]*$")
 _FLAGS = frozenset({"no_deps", "no_inheritance", "include_unpublished_pulp_repos", "check_deps"})
 _NVR = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<release>[^-]+)$")
 TagCheck = Callable[[str], bool]
+TagsChanged = Callable[[list[str], int], bool]  # (tags, koji event) -> changed since?
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,13 @@ def request_compose(
     *,
     cause: str,
     tag_exists: TagCheck | None = None,
+    tags_changed: TagsChanged | None = None,
 ) -> tuple[Compose, bool]:
     """Record a compose in ``wait``, or reuse an identical live one (True) and extend it.
 
     ``tag_exists`` (a koji look-up) makes a request for an unknown tag fail here,
-    not later in generation.
+    not later in generation; ``tags_changed`` (koji's tagChangedSinceEvent) lets a
+    tag compose be reused while its tags have not moved since its koji event.
     """
     seconds = _seconds_to_live(request.seconds_to_live, settings)
     source, warnings = _resolved_source(session, request, settings, tag_exists)
@@ -91,7 +94,7 @@ def request_compose(
         "flags": sorted(set(_flags(request.flags))),
     }
     expires = utcnow() + timedelta(seconds=seconds)
-    reused = _reusable(session, inputs)
+    reused = _reusable(session, inputs, tags_changed)
     if reused is not None:
         reused.time_to_expire = max(reused.time_to_expire or expires, expires)
         return reused, True
@@ -171,13 +174,15 @@ def _module_source(
     return " ".join(sorted({m.nsvc for m in modules})), [p.reason for p in problems]
 
 
-def _reusable(session: Session, inputs: dict) -> Compose | None:
+def _reusable(session: Session, inputs: dict, tags_changed: TagsChanged | None) -> Compose | None:
     """ODCS's reuse: same inputs, done or generating, not yet expired.
 
-    Tag composes are never reused: a tag moves, and this service has no koji
-    event to compare at request time. Modules (NSVC) and builds (NVR) never change.
+    Modules (NSVC) and builds (NVR) never change. A tag moves: a tag compose is
+    reused only when koji says its tags have not changed since the compose's
+    koji event (so never without ``tags_changed``, nor before its event is pinned).
     """
-    if inputs["source_type"] == "tag":
+    is_tag = inputs["source_type"] == "tag"
+    if is_tag and tags_changed is None:
         return None
     query = (
         select(Compose)
@@ -188,8 +193,14 @@ def _reusable(session: Session, inputs: dict) -> Compose | None:
         .with_for_update()
     )
     for candidate in session.scalars(query):
-        if all(getattr(candidate, k) == v for k, v in inputs.items()):
-            return candidate
+        if not all(getattr(candidate, k) == v for k, v in inputs.items()):
+            continue
+        if is_tag and (
+            candidate.koji_event is None
+            or tags_changed(candidate.source.split(), candidate.koji_event)  # type: ignore[misc]
+        ):
+            continue
+        return candidate
     return None
 
 

@@ -12,14 +12,20 @@ from typing import Any
 
 from .actions import Actions
 from .errors import GenericError
-from .model import Build, BuildState, Event
-from .queries import resolve_build
+from .model import Build, BuildState, Event, Listing
+from .queries import resolve_build, resolve_tag
 from .rpmfiles import ARCH, ensure_rpm, rpm_info
 from .store import Store
 
 
 class RpmMethods:
-    METHODS = ("listBuildRPMs", "getLastEvent", "getEvent", "createEmptyBuild")
+    METHODS = (
+        "listBuildRPMs",
+        "getLastEvent",
+        "getEvent",
+        "createEmptyBuild",
+        "tagChangedSinceEvent",
+    )
     store: Store
     actions: Actions
     topdir: Path | None
@@ -76,3 +82,19 @@ class RpmMethods:
                 raise GenericError(f"No such event: {id}")
             return None
         return {"id": event.id, "ts": event.ts}
+
+    def tagChangedSinceEvent(self, event: Any, taglist: Any) -> bool:
+        """koji's check (ODCS reuses a tag compose with it): was a build tagged into or
+        untagged from any of the tags after ``event``? (This hub records no other changes.)"""
+        since = int(event)
+        tag_ids = set()
+        for info in taglist:
+            tag = resolve_tag(self.store, info, strict=False)
+            if tag is not None:
+                tag_ids.add(tag.id)
+
+        def changed(listing: Listing) -> bool:
+            moved = (listing.create_event, listing.revoke_event or 0)
+            return listing.tag_id in tag_ids and max(moved) > since
+
+        return bool(self.store.find("listing", changed))

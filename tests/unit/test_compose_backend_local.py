@@ -10,6 +10,7 @@ import createrepo_c as cr
 import koji
 import pytest
 
+from conveyor.composes import koji_reads
 from conveyor.composes.backends import ComposeInputs, GenerationFailed, backend_for
 from conveyor.composes.backends.local import LocalBackend
 from conveyor.settings import parse
@@ -151,3 +152,15 @@ def test_remove_refuses_anything_outside_target_dir(backend, tmp_path):
     with pytest.raises(GenerationFailed, match="refusing"):
         backend.remove(compose)
     assert outside.is_dir()
+
+
+def test_koji_says_whether_tags_changed_since_an_event(session):
+    session.createTag("f39-quiet")
+    session.createTag("f39-child", parent="f39-quiet")
+    session.packageListAdd("f39-quiet", "hello", owner="conveyor")
+    event = koji_reads.last_event(session)
+    assert not koji_reads.tags_changed_since(session, ["f39-child"], event)
+    session.tagBuild("f39-quiet", "hello-1.0-1.fc39")  # the parent moves: the child did too
+    assert koji_reads.tags_changed_since(session, ["f39-child"], event)
+    assert not koji_reads.tags_changed_since(session, ["f39-child"], koji_reads.last_event(session))
+    assert koji_reads.tags_changed_since(session, ["no-such-tag"], event)

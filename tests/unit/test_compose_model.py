@@ -277,3 +277,33 @@ def test_settings_example_documents_the_compose_defaults():
     text_ = example.read_text(encoding="utf-8")
     for key in parse({}, env={}).composes.__dataclass_fields__:
         assert f"\n  {key}:" in text_, key
+
+
+def test_tag_compose_is_reused_only_while_koji_says_its_tags_are_unchanged(
+    session_factory, settings
+):
+    asked: list[tuple[list[str], int]] = []
+    moved = {"f39": False}
+
+    def tags_changed(tags: list[str], event: int) -> bool:
+        asked.append((tags, event))
+        return any(moved[t] for t in tags)
+
+    tag = _req(source_type="tag", source="f39")
+    with session_factory.begin() as session:
+        first, _ = request_compose(session, tag, settings, cause="t", tags_changed=tags_changed)
+        first.transition(session, "generating", cause="t")
+        unpinned, reused = request_compose(session, tag, settings, cause="t",
+                                           tags_changed=tags_changed)  # fmt: skip
+        assert not reused and asked == []  # no koji event yet: nothing to compare
+        unpinned.transition(session, "failed", cause="t", reason="not needed")
+        first.koji_event = 41
+        again, reused = request_compose(session, tag, settings, cause="t",
+                                        tags_changed=tags_changed)  # fmt: skip
+        assert reused and again.id == first.id and asked == [(["f39"], 41)]
+        moved["f39"] = True
+        fresh, reused = request_compose(session, tag, settings, cause="t",
+                                        tags_changed=tags_changed)  # fmt: skip
+        assert not reused and fresh.id != first.id
+        _, reused = request_compose(session, tag, settings, cause="t")
+        assert not reused  # without koji, a tag compose is never reused
