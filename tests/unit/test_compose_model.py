@@ -307,3 +307,23 @@ def test_tag_compose_is_reused_only_while_koji_says_its_tags_are_unchanged(
         assert not reused and fresh.id != first.id
         _, reused = request_compose(session, tag, settings, cause="t")
         assert not reused  # without koji, a tag compose is never reused
+
+
+def test_announcement_validates_against_the_message_schema(session_factory, settings):
+    from jsonschema import ValidationError
+
+    from conveyor.messages import ComposeStateChangeV1, build_message
+
+    with session_factory.begin() as session:
+        compose, _ = request_compose(session, _req(), settings, cause="t")
+        body = session.scalars(select(OutboxMessage)).one().body
+    message = build_message("conveyor.compose.state.change.v1", body, "id-1")
+    assert isinstance(message, ComposeStateChangeV1)
+    message.validate()
+    assert message.summary == (
+        f"compose #{compose.id} (build bash-5.2-1.fc39) moved from None to wait"
+    )
+    assert (message.usernames, message.url) == (["alice"], f"composes/{compose.id}.html")
+    broken = build_message(message.topic, {"compose": {"id": 1}, "event": "x"}, "id-2")
+    with pytest.raises(ValidationError):
+        broken.validate()
