@@ -36,6 +36,7 @@ F29 = (
     / "libmodulemd__modulemd__tests__test_data__f29.yaml"
 )
 CONVEYOR = str(Path(sys.executable).parent / "conveyor")
+TESTMODULE = F29.parent / "mbs__staged_data__formatted_testmodule.yaml"
 TOKEN = "integration-token"
 RELEASE = "fedora-29"
 
@@ -68,7 +69,8 @@ def test_two_initializers_race_and_pdc_holds_everything_once(
     url = postgres.create_database("pdc_sink")
     settings = tmp_path / "settings.yaml"
     pdc = {"enabled": True, "url": pdc_server.url, "token": TOKEN, "release": RELEASE}
-    settings.write_text(yaml.safe_dump({"pdc": pdc}), encoding="utf-8")
+    site = {"output_dir": str(tmp_path / "site")}
+    settings.write_text(yaml.safe_dump({"pdc": pdc, "site": site}), encoding="utf-8")
     for args in (("db", "upgrade"), ("deps", "load", str(F29))):
         code, out, err = finished(conveyor(url, None, *args))
         assert code == 0, out + err
@@ -109,5 +111,17 @@ def test_two_initializers_race_and_pdc_holds_everything_once(
         assert code == 0, out + err
         # cron's view agrees: everything it would queue was already sent
         assert queue_changes(factory, RELEASE, utcnow()) == 0
+
+        # a new definition is recorded: one run of the real cron process pushes it
+        code, out, err = finished(conveyor(url, None, "deps", "load", str(TESTMODULE)))
+        assert code == 0, out + err
+        code, out, err = finished(conveyor(url, settings, "cron", "--once"))
+        assert code == 0, out + err
+        assert "pdc: 5 changes queued; 5 sent, 0 to retry, 0 failed" in err
+        assert ("ModuleRequires", "testmodule:master", "platform:f28") in (
+            pdc_server.relationship_rows()
+        )
+        code, out, err = finished(conveyor(url, settings, "pdc", "audit"))
+        assert code == 0, out + err
     finally:
         factory.kw["bind"].dispose()
