@@ -12,7 +12,6 @@ transaction rolls back and the message is retried.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -48,10 +47,18 @@ def parse_compose_state_change(topic: str, body: Any) -> ComposeStateChange:
     return ComposeStateChange(integer(compose, "id", "body.compose"), state)
 
 
-@lru_cache(maxsize=4)
+_BACKENDS: dict[int, tuple[Settings, Backend]] = {}
+
+
 def _backend(settings: Settings) -> Backend:
-    """One backend (and koji session) per process and settings."""
-    return backend_for(settings)
+    """One backend (and koji session) per process and settings object.
+
+    Keyed by identity, not by value: settings sections need not be hashable.
+    """
+    found = _BACKENDS.get(id(settings))
+    if found is None or found[0] is not settings:
+        found = _BACKENDS[id(settings)] = (settings, backend_for(settings))
+    return found[1]
 
 
 def state_changed(ctx: HandlerContext, event: ComposeStateChange) -> Outcome:
