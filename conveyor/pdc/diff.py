@@ -31,7 +31,12 @@ class Change:
             PdcChangeKind.MODULE_UPSERT: "missing or different in PDC",
             PdcChangeKind.COMPOSE_IMPORT: "missing or different in PDC",
         }[PdcChangeKind(self.kind)]
-        return f"{self.key}: {what}"
+        return f"{_printable(self.key)}: {what}"
+
+
+def _printable(text: str) -> str:
+    """Names come from modulemd and PDC: control characters never reach a terminal raw."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def diff(desired: PdcState, actual: PdcState) -> list[Change]:

@@ -90,3 +90,10 @@ def test_two_modules_share_a_component_without_duplicates():
     )
     assert len(rels) == 5
     assert len(diff(PdcState(rels), PdcState())) == 5
+
+
+def test_describe_never_prints_control_characters():
+    rel = Relationship(RELEASE, "ModuleIncludesRPM", "evil:main", "x\x1b[2Jy")
+    (change,) = diff(PdcState(frozenset([rel])), PdcState())
+    line = change.describe()
+    assert "\x1b" not in line and "x\\x1b[2Jy" in line
