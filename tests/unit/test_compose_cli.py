@@ -74,3 +74,20 @@ def test_errors_are_reasons_not_tracebacks(settings_file):
     assert missing.exit_code == 1 and "no compose 42" in missing.output
     bad_type = _run(settings_file, "create", "--source-type", "pulp", "--source", "x")
     assert bad_type.exit_code == 2
+
+
+def test_tag_compose_is_checked_against_koji(tmp_path, session_factory):
+    import koji
+
+    from sandbox.kojihub import KojiHub
+
+    (tmp_path / "distgit").mkdir()
+    with KojiHub(tmp_path / "distgit", publish=lambda *a: None) as hub:
+        koji.ClientSession(hub.url).createTag("f39-qa")
+        path = tmp_path / "koji-settings.yaml"
+        path.write_text(f"database_url: sqlite:///{tmp_path / 'conveyor.sqlite'}\n"
+                        f"koji: {{hub_url: '{hub.url}'}}\n", encoding="utf-8")  # fmt: skip
+        made = _run(str(path), "create", "--source-type", "tag", "--source", "f39-qa")
+        missing = _run(str(path), "create", "--source-type", "tag", "--source", "f39-nope")
+    assert made.exit_code == 0 and made.output.split()[1] == "created"
+    assert missing.exit_code == 1 and "no such koji tag(s) ['f39-nope']" in missing.output
