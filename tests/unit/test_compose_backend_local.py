@@ -164,3 +164,13 @@ def test_koji_says_whether_tags_changed_since_an_event(session):
     assert koji_reads.tags_changed_since(session, ["f39-child"], event)
     assert not koji_reads.tags_changed_since(session, ["f39-child"], koji_reads.last_event(session))
     assert koji_reads.tags_changed_since(session, ["no-such-tag"], event)
+
+
+def test_koji_names_that_are_not_plain_nevra_never_become_paths():
+    from conveyor.composes.backends.local import rpm_wanted
+
+    inputs = _inputs(1, "build", ("x-1-1",))
+    plain = {"name": "hello", "version": "1.0", "release": "1.fc39", "arch": "noarch"}
+    assert rpm_wanted(plain, inputs)
+    for key, bad in (("version", "../../etc"), ("name", ".."), ("release", "1/2"), ("arch", "src")):
+        assert not rpm_wanted(plain | {key: bad}, inputs), (key, bad)

@@ -61,7 +61,7 @@ class LocalBackend:
         if event is None:
             event = koji_reads.last_event(self.session)
         builds, modules = self._builds(inputs, event)
-        rpms = [r for r in koji_reads.build_rpms(self.session, builds) if _wanted(r, inputs)]
+        rpms = [r for r in koji_reads.build_rpms(self.session, builds) if rpm_wanted(r, inputs)]
         self.target_dir.mkdir(parents=True, exist_ok=True)
         final = compose_dir(self.target_dir, inputs.compose_id)
         staging = final.with_name(final.name + ".partial")
@@ -141,8 +141,12 @@ class LocalBackend:
         return path
 
 
-def _wanted(rpm: dict, inputs: ComposeInputs) -> bool:
-    if rpm["arch"] == "src" or not set(str(rpm["name"])) <= _SAFE_NAME:
+def rpm_wanted(rpm: dict, inputs: ComposeInputs) -> bool:
+    # koji's names become path parts: anything but plain NEVRA characters is skipped
+    parts = [str(rpm[key]) for key in ("name", "version", "release", "arch")]
+    if rpm["arch"] == "src" or not all(part and set(part) <= _SAFE_NAME for part in parts):
+        return False
+    if any(part in (".", "..") for part in parts):
         return False
     if rpm["arch"] != "noarch" and rpm["arch"] not in inputs.arches:
         return False
