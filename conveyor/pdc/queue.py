@@ -73,18 +73,20 @@ def _pending_rows(session: Session, keys: list[str]) -> dict[str, PdcUpdate]:
     return rows
 
 
-def intended_state(session: Session) -> PdcState:
+def intended_state(session: Session, release: str) -> PdcState:
     """What PDC holds if every queued change went through: the newest row of each key.
 
     A failed row counts too: cron does not queue a dead change again on its
     own (it would fail again); ``initialize`` reads PDC itself and does.
+    Relationships of other releases (``pdc.release`` changed) are left out,
+    so they are never queued for removal: what Conveyor pushed there stays.
     """
     newest = select(func.max(PdcUpdate.id)).group_by(PdcUpdate.key).scalar_subquery()
     relationships, modules, composes = set(), {}, {}
     for kind, payload in session.execute(
         select(PdcUpdate.kind, PdcUpdate.payload).where(PdcUpdate.id.in_(newest))
     ):
-        if kind == PdcChangeKind.RELATIONSHIP_ADD:
+        if kind == PdcChangeKind.RELATIONSHIP_ADD and payload["release"] == release:
             relationships.add(Relationship.from_payload(payload))
         elif kind == PdcChangeKind.MODULE_UPSERT:
             modules[payload["uid"]] = payload

@@ -31,7 +31,7 @@ def queue_changes(session_factory: sessionmaker[Session], release: str, now: dat
 
     def work(session: Session) -> int:
         desired = desired_state(session, release)
-        return enqueue(session, diff(desired, intended_state(session)), now)
+        return enqueue(session, diff(desired, intended_state(session, release)), now)
 
     return _serialized(session_factory, work)
 

@@ -411,3 +411,13 @@ def test_initialize_does_not_wait_for_backoffs(session_factory, server, world):
     assert queued == 0  # every change was queued already ...
     assert report.sent == 7  # ... and all go now, the backed-off one included
     assert _states(session_factory) == {"sent": 7}
+
+
+def test_a_new_release_leaves_what_was_pushed_to_the_old_one(session_factory, server, world):
+    settings = pdc_settings(server.url)
+    queue_changes(session_factory, RELEASE, T0)
+    send_due(session_factory, PdcClient(settings), settings, T0)
+    assert queue_changes(session_factory, "fedora-30", T0) == 5  # relationships of fedora-30
+    pending = [r for r in _rows(session_factory) if r.state == "pending"]
+    assert {r.kind for r in pending} == {"relationship.add"}
+    assert {r.payload["release"] for r in pending} == {"fedora-30"}
