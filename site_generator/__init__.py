@@ -10,8 +10,10 @@ Two modes. A full render writes every page into a new version directory and
 swaps it in atomically (cron every ``cron.site_full_render_minutes``, and
 ``conveyor site render --full``). An incremental render (cron every
 ``cron.site_render_seconds``) reads the ``site_dirty`` rows that consumers
-and cron wrote with their changes, and rewrites only those packages' and
-module builds' pages plus the index pages, in place, each file atomically;
+and cron wrote with their changes (or that ``models.site_dirty_listeners``
+wrote for chain, compose and CI changes), and rewrites only those packages',
+module builds', rebuild chains' and composes' pages plus the index pages, in
+place, each file atomically;
 with nothing dirty it costs one query. It falls back to a full render when
 there is no site yet, or when the navigation every page carries changes (the
 first module build).
@@ -184,7 +186,9 @@ def render_site(
         if not full and not dirty:
             return _stats(clock, target, site.current, INCREMENTAL, None, 0, 0)
         cutoff = (now - timedelta(days=settings.site.recent_days)).replace(tzinfo=None)
-        index = gather_site.index(reader, cutoff)
+        # An incremental render writes only the dirty composes' pages: only their contents.
+        composes = None if full else {d.key for d in dirty if d.kind == "compose"}
+        index = gather_site.index(reader, cutoff, composes)
         ops = ops_gather.read(reader, now)  # operators page, overview health, feed, search
         clock.lap("gather")
         index_site = add_ops(_index_site(settings, now, index), ops, settings)
@@ -193,6 +197,9 @@ def render_site(
         if not full and (job.site.modules is not None) != site.has(MODULES_HTML):
             log.info("site: the navigation changes (first module build): rendering in full")
             full = True
+            index = gather_site.index(reader, cutoff)  # every compose's contents, this time
+            index_site = add_ops(_index_site(settings, now, index), ops, settings)
+            job = _Job(settings, now, environment(), index_site)
         if full:
             url = session_factory.kw["bind"].url.render_as_string(hide_password=False)
             pages = _full(job, index, reader, clock, url, workers)

@@ -269,13 +269,11 @@ def build_composes(data: PipelineGathered, now: datetime, links: _Links) -> Comp
         )
     pages, views = [], []
     for row in data.composes:
-        folded = _contents(contents[row.id], links)
-        regenerated = sum(
-            t.to_state == "wait" and t.from_state in ("removed", "failed") for t in traces[row.id]
-        )
-        view = _compose_view(row, len(folded), regenerated)
+        counts = data.content_counts.get(row.id, 0), data.regenerations.get(row.id, 0)
+        view = _compose_view(row, *counts)
         views.append(view)
-        if view.href is not None:
+        if view.href is not None and (data.detailed is None or row.id in data.detailed):
+            folded = _contents(contents[row.id], links)
             pages.append(ComposeContext(now, view, folded, tuple(traces[row.id])))
     in_progress = tuple(
         sorted((v for v in views if v.state in COMPOSES_IN_PROGRESS), key=lambda v: v.id)

@@ -1,15 +1,16 @@
-"""Phase 1 for rebuild chains and composes: six queries, whatever their number.
+"""Phase 1 for rebuild chains and composes: nine queries, whatever their number.
 
 Both are index-part data (every render reads them once, like module builds):
 chains with their items, traces and the buildrequires that link their tiers;
-composes with their contents and traces. A compose's contents are one row per
-RPM and arch in the database; here they are read once, distinct per artifact,
-with the arches folded by the context.
+composes with their counts, contents and traces. A compose's contents are one
+row per RPM and arch (thousands for a big compose): a full render reads them
+all, an incremental render only those of the composes whose pages it writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +135,11 @@ class PipelineGathered:
     composes: tuple[ComposeRow, ...] = ()  # newest first
     contents: tuple[ContentRow, ...] = ()  # by compose, kind, artifact, arch
     compose_transitions: tuple[ComposeTransitionRow, ...] = ()  # by compose, oldest first
+    # compose id -> distinct artifacts, and times regenerated (every compose, for the list)
+    content_counts: dict[int, int] = field(default_factory=dict)
+    regenerations: dict[int, int] = field(default_factory=dict)
+    # None: contents and traces of every compose; else only of these (the pages written)
+    detailed: frozenset[int] | None = None
 
 
 NO_PIPELINE = PipelineGathered()
@@ -167,14 +173,41 @@ def _buildrequires(session: Session) -> tuple[BuildRequiresRow, ...]:
     return tuple(BuildRequiresRow(*row) for row in session.execute(query))
 
 
-def gather_pipeline(session: Session) -> PipelineGathered:
-    """Chains, items, chain traces, buildrequires, composes, contents, compose traces: 7 queries."""
+def _compose_counts(session: Session) -> tuple[dict[int, int], dict[int, int]]:
+    """Distinct artifacts per compose, and regenerations (back to wait from removed|failed)."""
+    contents = select(
+        ComposeContent.compose_id, func.count(func.distinct(ComposeContent.artifact))
+    ).group_by(ComposeContent.compose_id)
+    t = ComposeTransition
+    regenerated = (
+        select(t.compose_id, func.count())
+        .where(t.to_state == "wait", t.from_state.in_(("removed", "failed")))
+        .group_by(t.compose_id)
+    )
+    return (
+        {i: n for i, n in session.execute(contents)},
+        {i: n for i, n in session.execute(regenerated)},
+    )
+
+
+def gather_pipeline(session: Session, composes: Collection[int] | None = None) -> PipelineGathered:
+    """Chains, items, their traces, buildrequires, composes, compose counts, contents and
+    traces: nine queries. ``composes``: read contents and traces of these composes only
+    (an incremental render writes only their pages; the list needs just the counts)."""
+    only = None if composes is None else frozenset(composes)
     contents = select(*_columns(ContentRow, ComposeContent)).order_by(
         ComposeContent.compose_id,
         ComposeContent.kind,
         ComposeContent.artifact,
         ComposeContent.arch,
     )
+    traces = select(*_columns(ComposeTransitionRow, ComposeTransition)).order_by(
+        ComposeTransition.compose_id, ComposeTransition.at, ComposeTransition.id
+    )
+    if only is not None:
+        contents = contents.where(ComposeContent.compose_id.in_(sorted(only)))
+        traces = traces.where(ComposeTransition.compose_id.in_(sorted(only)))
+    content_counts, regenerations = _compose_counts(session)
     return PipelineGathered(
         chains=select_rows(session, ChainRow, RebuildChain, RebuildChain.id.desc()),
         items=select_rows(
@@ -197,12 +230,8 @@ def gather_pipeline(session: Session) -> PipelineGathered:
         buildrequires=_buildrequires(session),
         composes=select_rows(session, ComposeRow, Compose, Compose.id.desc()),
         contents=tuple(ContentRow(*row) for row in session.execute(contents)),
-        compose_transitions=select_rows(
-            session,
-            ComposeTransitionRow,
-            ComposeTransition,
-            ComposeTransition.compose_id,
-            ComposeTransition.at,
-            ComposeTransition.id,
-        ),
+        compose_transitions=tuple(ComposeTransitionRow(*row) for row in session.execute(traces)),
+        content_counts=content_counts,
+        regenerations=regenerations,
+        detailed=only,
     )

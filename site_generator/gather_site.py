@@ -18,7 +18,7 @@ rendered by the next run (``models.site_dirty``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -141,12 +141,15 @@ def dirty(reader: Reader) -> tuple[DirtyRow, ...]:
         return pending(session)
 
 
-def index(reader: Reader, cutoff: datetime) -> IndexGathered:
+def index(
+    reader: Reader, cutoff: datetime, composes: Collection[int] | None = None
+) -> IndexGathered:
     """Packages, the builds the index pages list, counts, modules, chains, composes.
 
-    A fixed number of queries (8 + module extras + gather_pipeline's seven).
+    A fixed number of queries (8 + module extras + gather_pipeline's nine).
 
     ``cutoff`` is naive UTC, as stored: builds updated at or after it are recent.
+    ``composes``: the composes whose pages this render writes (None: all of them).
     """
     newest = (
         func.row_number().over(partition_by=Build.package_id, order_by=BUILD_ORDER).label("newest")
@@ -170,7 +173,7 @@ def index(reader: Reader, cutoff: datetime) -> IndexGathered:
             outbox_pending=outbox_pending,
             last_processed=last_processed(session),
             modules=gather_modules(session),
-            pipeline=gather_pipeline(session),
+            pipeline=gather_pipeline(session, composes),
         )
     return IndexGathered(data, build_states)
 

@@ -153,7 +153,7 @@ def test_gather_pipeline_is_a_fixed_number_of_queries(session_factory):
         event.remove(engine, "before_cursor_execute", count)
         counts.append(len(statements))
         assert len(data.chains) == 2 + extra
-    assert counts == [7, 7]
+    assert counts == [9, 9]
 
 
 def _item(name: str, stream: str, tier: int, state: str = "waiting") -> ChainItemView:

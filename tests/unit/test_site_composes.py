@@ -11,6 +11,7 @@ from models.compose_content import ComposeContent
 from models.site_dirty import pending
 from site_generator import render_site
 from site_generator.gather_extras import package_extras
+from site_generator.gather_pipeline import gather_pipeline
 from site_generator.paths import compose_paths
 from site_generator.views_pipeline import safe_url
 from tests.unit.site_world import HOSTILE, NOW, SETTINGS, XSS, load, populate, render
@@ -180,3 +181,32 @@ def test_search_index_lists_composes_and_chains_and_learns_new_ones(session_fact
     assert stats.mode == "incremental" and (out / f"composes/{new_id}.html").is_file()
     entries = load(out, "search-index.json")["entries"]
     assert ("f42-build", f"compose {new_id}") in {(e["label"], e["detail"]) for e in entries}
+
+
+def test_incremental_render_reads_only_the_dirty_composes_contents(session_factory, tmp_path):
+    ids, out = _site(session_factory, tmp_path)
+    with session_factory() as s:
+        only = gather_pipeline(s, {ids["compose_removed"]})
+        every = gather_pipeline(s)
+    assert {c.compose_id for c in only.contents} == {ids["compose_removed"]}
+    assert {c.compose_id for c in every.contents} == {ids["compose_done"], ids["compose_removed"]}
+    assert (
+        only.content_counts
+        == every.content_counts
+        == {
+            ids["compose_done"]: 3,
+            ids["compose_removed"]: 1,
+        }
+    )
+    done_page = (out / f"composes/{ids['compose_done']}.html").read_text()
+    with session_factory.begin() as s:
+        s.get(Compose, ids["compose_removed"]).transition(s, "wait", cause="api:bob")
+    stats = render_site(session_factory, SETTINGS, full=False, output_dir=out,
+                        now=(NOW + timedelta(minutes=1)).replace(tzinfo=None))  # fmt: skip
+    assert stats.mode == "incremental"
+    listing = {c["id"]: c for c in load(out, "api/v1/composes.json")["composes"]}
+    assert listing[ids["compose_done"]]["content_count"] == 3  # counted, not read
+    assert listing[ids["compose_removed"]]["regenerations"] == 1
+    assert (out / f"composes/{ids['compose_done']}.html").read_text() == done_page
+    twin = load(out, f"api/v1/composes/{ids['compose_removed']}.json")
+    assert [c["artifact"] for c in twin["contents"]] == ["bash-5.2.26-1.fc41"]
