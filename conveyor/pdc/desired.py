@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from conveyor.deps.definition import StreamDefinition
 from conveyor.deps.store import current_definitions
 from conveyor.errors import Invalid
 from conveyor.modulemd import load_stream
@@ -38,22 +38,6 @@ _DEP_TYPES = {"buildrequires": MODULE_BUILDREQUIRES, "requires": MODULE_REQUIRES
 COMPOSE_VARIANT = "Everything"
 
 
-class DependencyLike(Protocol):
-    kind: str
-    module: str
-    streams: list[str] | tuple[str, ...]
-
-
-class DefinitionLike(Protocol):
-    """A module stream definition (``conveyor.deps.definition.StreamDefinition``)."""
-
-    name: str
-    stream: str
-
-    @property
-    def dependencies(self) -> Iterable[DependencyLike]: ...
-
-
 def dependency_targets(module: str, streams: Iterable[str]) -> list[str]:
     """PDC component names for one dependency: ``name:stream`` per named stream.
 
@@ -65,16 +49,18 @@ def dependency_targets(module: str, streams: Iterable[str]) -> list[str]:
 
 
 def relationships_of(
-    definitions: Iterable[tuple[DefinitionLike, Iterable[str]]], release: str
+    definitions: Iterable[StreamDefinition], release: str
 ) -> frozenset[Relationship]:
-    """Relationships of (definition, its rpm component names) pairs."""
+    """Every stream's dependencies (all blocks) and rpm components, as relationships."""
     found: set[Relationship] = set()
-    for definition, rpms in definitions:
-        ns = f"{definition.name}:{definition.stream}"
+    for definition in definitions:
+        ns = definition.ns
         for dep in definition.dependencies:
             for target in dependency_targets(dep.module, dep.streams):
                 found.add(Relationship(release, _DEP_TYPES[dep.kind], ns, target))
-        found.update(Relationship(release, MODULE_INCLUDES_RPM, ns, rpm) for rpm in rpms)
+        found.update(
+            Relationship(release, MODULE_INCLUDES_RPM, ns, rpm) for rpm in definition.components
+        )
     return frozenset(found)
 
 
@@ -136,14 +122,13 @@ def compose_record(compose: Compose, rpms: Iterable[str], release: str) -> dict:
 
 
 def desired_state(session: Session, release: str) -> PdcState:
-    definitions = [(d, d.components) for d in current_definitions(session)]
     modules = session.scalars(
         select(ModuleBuild)
         .where(ModuleBuild.state.in_(("done", "ready")))
         .options(selectinload(ModuleBuild.components).load_only(ComponentBuild.nvr))
     )
     return PdcState(
-        relationships=relationships_of(definitions, release),
+        relationships=relationships_of(current_definitions(session), release),
         modules={r["uid"]: r for r in map(module_record, modules)},
         composes=_composes(session, release),
     )

@@ -21,7 +21,7 @@ def _definition(filename: str):
 
 def _relationships(*filenames: str) -> frozenset[Relationship]:
     definitions = [_definition(f) for f in filenames]
-    return relationships_of([(d, d.components) for d in definitions], RELEASE)
+    return relationships_of(definitions, RELEASE)
 
 
 def test_relationships_of_a_real_modulemd():
