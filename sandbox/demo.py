@@ -119,7 +119,7 @@ def run_demo(workdir: Path | None = None, site_port: int = 8000, wait: bool = Tr
     workdir = (workdir or DEFAULT_WORKDIR).resolve()
     options = SandboxOptions(
         allowed_pushers=("alice", "bob"), koji_delay=2.0, site_port=site_port,
-        api_port=site_port + 1,
+        api_port=site_port + 1, composes=True,
     )  # fmt: skip
     print(f"starting RabbitMQ, dist-git, koji hub, consumers, cron and the site in {workdir}")
     box = Sandbox(workdir / time.strftime("run-%Y%m%d-%H%M%S"), options)

@@ -67,9 +67,12 @@ class SandboxOptions:
     drop_fraction: float = 0.0
     allowed_pushers: tuple[str, ...] = ("*",)
     replicas: dict[str, int] = field(
-        default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1, "ci": 1, "compose": 1}
+        default_factory=lambda: {"distgit": 1, "koji": 1, "module": 1, "ci": 1}
     )
     cron: bool = True
+    # run the compose consumer; module builds reaching done then get composes (real RPMs
+    # made with rpmbuild, ~0.2-0.4 s per build: off unless asked, so other tests stay fast)
+    composes: bool = False
     reconcile_seconds: int = 3
     site_port: int | None = None  # serve the site when set
     api_port: int | None = None  # run `conveyor api` (the module build REST API) when set
@@ -115,6 +118,8 @@ class Sandbox:
         for consumer, count in self.options.replicas.items():
             for replica in range(count):
                 self.start_consumer(consumer, replica)
+        if self.options.composes and "compose" not in self.options.replicas:
+            self.start_consumer("compose")
         if self.options.cron:
             self.start_cron()
         if self.options.site_port:
@@ -164,6 +169,7 @@ class Sandbox:
                 "target_dir": str(self.workdir / "composes"),
                 "koji_topdir": str(self.workdir / "koji"),
                 "base_url": (self.workdir / "composes").as_uri() + "/",
+                "auto_module_composes": self.options.composes or "compose" in self.options.replicas,
             },
         }
         base.update(self.options.extra_settings)

@@ -24,11 +24,17 @@ def read_actual(client: PdcClient, desired: PdcState, release: str) -> PdcState:
             modules[uid] = {key: found.get(key) for key in wanted}
     composes = {}
     for compose_id, wanted in desired.composes.items():
-        if client.get_one("composes", compose_id) is None:
-            continue
-        rpms = [
-            f"{r['name']}-{r['version']}-{r['release']}.{r['arch']}"
-            for r in client.get_paged("rpms", compose=compose_id)
-        ]
-        composes[compose_id] = {**wanted, "rpms": sorted(rpms)}
+        rpms = compose_rpms(client, compose_id)
+        if rpms is not None:
+            composes[compose_id] = {**wanted, "rpms": rpms}
     return PdcState(relationships, modules, composes)
+
+
+def compose_rpms(client: PdcClient, compose_id: str) -> list[str] | None:
+    """``NVR.arch`` of every RPM PDC lists in a compose, sorted; None if PDC lacks the compose."""
+    if client.get_one("composes", compose_id) is None:
+        return None
+    return sorted(
+        f"{r['name']}-{r['version']}-{r['release']}.{r['arch']}"
+        for r in client.get_paged("rpms", compose=compose_id)
+    )

@@ -1,14 +1,16 @@
 """Carry out one queued change against PDC; every operation is safe to repeat.
 
 A crash between PDC's answer and our commit means the change is sent again,
-so each one first looks at what PDC has: an add finds the relationship there,
-a remove finds it gone, an upsert overwrites with the same record.
+so a repeat must change nothing: an add is answered "already there" (400
+unique set), a remove finds the relationship gone, an upsert writes the same
+record, a compose PDC already holds with the same RPMs is not imported again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from conveyor.pdc.actual import compose_rpms
 from conveyor.pdc.client import PdcClient, PdcRejected
 from conveyor.pdc.facts import Relationship
 from models.pdc_update import PdcChangeKind
@@ -48,6 +50,8 @@ def _upsert_module(client: PdcClient, payload: dict) -> None:
 
 
 def _import_compose(client: PdcClient, payload: dict) -> None:
+    if compose_rpms(client, payload["compose_id"]) == sorted(payload["rpms"]):
+        return  # imported before (a replay): PDC may refuse a compose it already has
     client.json("POST", client.url("compose-rpms"), json=compose_import_body(payload))
 
 

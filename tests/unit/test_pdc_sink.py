@@ -170,6 +170,7 @@ def test_no_duplicate_relationships_after_a_replay(session_factory, server, worl
     assert len([w for w in new_posts if "relationships" in w.path]) == 5
     assert len(server.store.relationships) == 5
     assert len(server.store.components) == 5  # testmodule:master, platform:f28, three rpms
+    assert not [w for w in new_posts if "compose-rpms" in w.path]  # same RPMs: not again
     assert queue_changes(session_factory, RELEASE, T0) == 0
     assert send_due(session_factory, client, settings, T0).sent == 0
 
@@ -421,3 +422,16 @@ def test_a_new_release_leaves_what_was_pushed_to_the_old_one(session_factory, se
     pending = [r for r in _rows(session_factory) if r.state == "pending"]
     assert {r.kind for r in pending} == {"relationship.add"}
     assert {r.payload["release"] for r in pending} == {"fedora-30"}
+
+
+def test_a_compose_whose_rpms_differ_in_pdc_is_imported_again(session_factory, server, world):
+    _, compose_id = world
+    settings = pdc_settings(server.url)
+    client = PdcClient(settings)
+    initialize(session_factory, client, settings, clock=lambda: T0)
+    server.store.rpms = [r for r in server.store.rpms if r["arch"] != "src"]  # PDC lost one
+    assert [c.key for c in drift(session_factory, client, RELEASE)] == [f"compose:{compose_id}"]
+    queued, report = initialize(session_factory, client, settings, clock=lambda: T0)
+    assert (queued, report.sent) == (1, 1)
+    assert sorted(r["arch"] for r in server.store.rpms) == ["noarch", "src"]
+    assert drift(session_factory, client, RELEASE) == []
