@@ -11,6 +11,9 @@ import requests
 from sqlalchemy import select
 
 from models import BranchRef, Build, ModuleBuild, Package
+from sandbox.demo_chain import GATING as CHAIN_GATING
+from sandbox.demo_chain import chain_scenario
+from sandbox.demo_chain import describe as describe_chain
 from sandbox.demo_compose import show_composes
 from sandbox.modulemd_template import modulemd
 from sandbox.system import Sandbox, SandboxOptions
@@ -120,6 +123,7 @@ def run_demo(workdir: Path | None = None, site_port: int = 8000, wait: bool = Tr
     options = SandboxOptions(
         allowed_pushers=("alice", "bob"), koji_delay=2.0, site_port=site_port,
         api_port=site_port + 1, composes=True,
+        ci_outcomes={}, extra_settings={"gating": CHAIN_GATING},  # CI passes unless told
     )  # fmt: skip
     print(f"starting RabbitMQ, dist-git, koji hub, consumers, cron and the site in {workdir}")
     box = Sandbox(workdir / time.strftime("run-%Y%m%d-%H%M%S"), options)
@@ -132,9 +136,11 @@ def run_demo(workdir: Path | None = None, site_port: int = 8000, wait: bool = Tr
         box.wait_for(lambda: _all_done(box, expected), timeout=120, what="the demo's builds")
         module_scenario(box)
         show_composes(box, modules=2)  # stack and wob: a compose each, made on done
+        chain = chain_scenario(box)  # three tiers rebuilt; CI stops the chain; a fix resumes it
         render_site(box.session_factory, box.settings)
         print("\nwhat happened:")
         print("\n".join(_summary(box)))
+        print("\n".join(describe_chain(chain)))
         print(f"\nstatus site: http://127.0.0.1:{site_port}/ (module builds: modules/)")
         print(f"module build API: {box.api_url}/module-builds/")
         print(f"logs: {box.workdir / 'logs'}; database: {box.settings.database_url}")

@@ -105,6 +105,10 @@ def test_ci_failure_stops_the_chain_and_a_fixed_build_resumes_it(ci_box: Sandbox
     assert steps == ["planned", "running", "failed", "running", "complete"]
     mid = _rebuilt(ci_box, chain.id, "mid:main")  # the maintainer's fixed build
     assert mid.state == "ready"
+    # low passed tier 1 long before: held while the chain failed, ready only with the rest
+    for ns in ("low:main", "mid:main", "top:main"):
+        ready = _ready_transition(ci_box, _rebuilt(ci_box, chain.id, ns).id)
+        assert ready.reason == f"rebuild chain #{chain.id} complete", ns
     with ci_box.session_factory() as session:
         failed_ci = session.scalars(
             select(ModuleBuild).where(ModuleBuild.name == "mid", ModuleBuild.id != mid.id)
