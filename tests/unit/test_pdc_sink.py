@@ -435,3 +435,14 @@ def test_a_compose_whose_rpms_differ_in_pdc_is_imported_again(session_factory, s
     assert (queued, report.sent) == (1, 1)
     assert sorted(r["arch"] for r in server.store.rpms) == ["noarch", "src"]
     assert drift(session_factory, client, RELEASE) == []
+
+
+def test_initialize_exits_1_when_pdc_is_down_and_queues_nothing(
+    session_factory, server, world, tmp_path
+):
+    settings_path = _settings_file(tmp_path, session_factory, server)
+    server.fail_next(1000)
+    result = CliRunner().invoke(main, ["pdc", "initialize", "--settings", settings_path])
+    assert result.exit_code == 1
+    assert "HTTP 503" in result.output
+    assert _rows(session_factory) == []
