@@ -9,7 +9,7 @@ idempotent: the same push commit or the same module build starts one chain.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from consumers.chain_start import start_chain
 from consumers.context import HandlerContext
@@ -17,6 +17,7 @@ from consumers.events import DistGitPush
 from conveyor.chain_plan import plan_for_component, plan_for_module
 from conveyor.deps import DepGraph
 from models import ModuleBuild
+from models.module_component_ref import ModuleComponentRef
 from models.rebuild_chain import RebuildChain
 
 
@@ -34,6 +35,8 @@ def after_push(ctx: HandlerContext, push: DistGitPush) -> RebuildChain | None:
     )
     if ctx.session.scalar(select(exists(seen))):
         return None  # a redelivered push
+    if not _pinned_anywhere(ctx, push.name, push.branch):
+        return None  # most rpms are in no module: spare loading the whole graph
     plan = plan_for_component(_graph(ctx), push.name, push.branch,
                               default_ref=ctx.settings.modules.default_component_ref)  # fmt: skip
     if not plan.tiers:
@@ -58,6 +61,17 @@ def after_ready(ctx: HandlerContext, module: ModuleBuild) -> RebuildChain | None
         return None
     return start_chain(ctx, plan, kind="module", requester=module.owner, trigger_module=ns,
                        trigger_module_build_id=module.id)  # fmt: skip
+
+
+def _pinned_anywhere(ctx: HandlerContext, name: str, branch: str) -> bool:
+    """Whether any recorded definition (current or older) has rpms/<name> at ``branch``:
+    one indexed lookup; the plan then reads the current definitions only."""
+    ref = ModuleComponentRef.ref
+    at_branch = ref == branch
+    if branch == ctx.settings.modules.default_component_ref:
+        at_branch = or_(at_branch, ref.is_(None))
+    query = select(ModuleComponentRef.id).where(ModuleComponentRef.rpm == name, at_branch)
+    return bool(ctx.session.scalar(select(exists(query))))
 
 
 def _graph(ctx: HandlerContext) -> DepGraph:
