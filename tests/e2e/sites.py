@@ -25,11 +25,19 @@ from models import (
     Package,
     RejectedMessage,
 )
+from models.chain_item import ChainItem
+from models.chain_transition import ChainTransition
+from models.compose import Compose
+from models.compose_content import ComposeContent
+from models.compose_transition import ComposeTransition
+from models.rebuild_chain import RebuildChain
+from models.test_result import TestResult
 from sandbox.broker import RabbitMQ
 from sandbox.demo import module_scenario, scenario
 from sandbox.ports import free_port
 from sandbox.system import Sandbox, SandboxOptions
 from site_generator import RenderStats, render_site
+from tests.e2e.pipeline_world import PipelineIds, add_pipeline_rows
 
 BUILD_DONE = ("complete", "failed", "canceled", "skipped")
 MODULE_DONE = ("ready", "failed")
@@ -44,6 +52,7 @@ class DemoSite:
     settings: Settings
     stats: RenderStats
     timings: dict[str, float]
+    pipeline: PipelineIds  # the chain, composes and CI results added before rendering
 
     def module_build_id(self, name: str) -> int:
         with self.session_factory() as session:
@@ -100,9 +109,10 @@ def build_demo_site(workdir: Path, broker: RabbitMQ, koji_delay: float = 0.3) ->
     finally:
         box.stop()
     output_dir = Path(box.settings.site.output_dir)
+    pipeline = add_pipeline_rows(box.session_factory)
     stats = render_site(box.session_factory, box.settings)
     timings["render"] = stats.seconds
-    return DemoSite(output_dir, box.session_factory, box.settings, stats, timings)
+    return DemoSite(output_dir, box.session_factory, box.settings, stats, timings, pipeline)
 
 
 def hostile_push(box: Sandbox) -> None:
@@ -240,11 +250,41 @@ def _hostile_rows(session: Session, now: datetime) -> dict[str, int]:
         ))  # fmt: skip
     uni = module(UNICODE, RTL, "build", RTL, batch=1, koji_tag=f"module-{UNICODE}")
     ids["unicode"] = uni.id
+    ids.update(_hostile_pipeline(session, at, evil.id))
     session.add(ComponentBuild(
         module_build_id=uni.id, package=SAFE_NAME, ref="main", commit="2" * 40,
         repository="https://src.example/rpms/x", batch=1, state="building", koji_task_id=6001,
     ))  # fmt: skip
     return ids
+
+
+def _hostile_pipeline(session: Session, at: datetime, module_build_id: int) -> dict[str, int]:
+    """A chain and a compose whose every text field is hostile."""
+    chain = RebuildChain(trigger_kind="module", trigger_module=f"{XSS}:{IMG}", requester=IMG,
+                         state="failed", reason=MIXED, current_tier=1, failed_tier=1,
+                         module_version=1, created_at=at, updated_at=at)  # fmt: skip
+    compose = Compose(owner=SVG, source_type="build", source=f"{XSS} {TRAVERSAL}", state="failed",
+                      state_reason=MIXED, time_to_expire=at, result_repo_url="javascript:alert(5)",
+                      result_repofile=IMG, time_submitted=at, updated_at=at)  # fmt: skip
+    session.add_all([chain, compose])
+    session.flush()
+    session.add_all([
+        ChainItem(chain_id=chain.id, name=XSS, stream=IMG, tier=1, state="failed", reason=MIXED,
+                  owner=RTL, module_build_id=module_build_id),
+        ChainItem(chain_id=chain.id, name=TRAVERSAL, stream=UNICODE, tier=2, state="waiting"),
+        ChainTransition(chain_id=chain.id, from_state="running", to_state="failed", cause=PWN,
+                        reason=MIXED, at=at),
+        ComposeContent(compose_id=compose.id, kind="rpm", artifact=f"{XSS}-1-1", name=XSS,
+                       arch=IMG),
+        ComposeContent(compose_id=compose.id, kind="module", artifact=f"{TRAVERSAL}:{XSS}:1:c",
+                       name=TRAVERSAL),
+        ComposeTransition(compose_id=compose.id, from_state="wait", to_state="failed", cause=PWN,
+                          reason=MIXED, at=at),
+        TestResult(message_id=XSS, source="resultsdb", artifact_type="koji_build",
+                   artifact=f"{XSS}-1-1", testcase=IMG, outcome="failed", raw_outcome=XSS,
+                   ref_url="javascript:alert(6)", result_at=at),
+    ])  # fmt: skip
+    return {"chain": chain.id, "compose": compose.id}
 
 
 def build_hostile_site(base: Path) -> HostileSite:

@@ -30,6 +30,8 @@ EXPECTED = {
     "packages/rpms/cowsay.html",
     "packages/rpms/broken-lib.html",
     "modules/index.html",
+    "chains/index.html",
+    "composes/index.html",
 }
 
 _LINKS = """
@@ -77,7 +79,8 @@ def _check_alternates(browser: Browser, site: StaticSite, rel: str) -> None:
 def test_every_page_on_desktop(desktop: Browser, demo_site: StaticSite) -> None:
     pages = demo_site.html_pages()
     assert set(pages) >= EXPECTED, sorted(EXPECTED - set(pages))
-    assert any(p.startswith("modules/") and p != "modules/index.html" for p in pages)
+    for kind in ("modules", "chains", "composes"):  # a detail page of each kind
+        assert any(p.startswith(f"{kind}/") and p != f"{kind}/index.html" for p in pages), kind
     for rel in pages:
         visit = desktop.open(demo_site, rel)
         assert desktop.text("h1"), f"{rel}: no heading"
