@@ -8,17 +8,30 @@ regenerate makes the repository again from the same koji event.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import createrepo_c as cr
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from conveyor.composes.service import delete, regenerate
+from conveyor.composes.service import (
+    ComposeRequest,
+    delete,
+    expire_due,
+    regenerate,
+    request_compose,
+)
+from conveyor.db import make_session_factory
+from conveyor.settings import parse
 from models import Compose, ComposeContent, ModuleBuild
+from models.base import utcnow
+from models.migrations import upgrade
 from sandbox.broker import RabbitMQ
 from sandbox.demo_compose import compose_report
 from sandbox.modulemd_template import modulemd
+from sandbox.postgres import PostgreSQL
 from sandbox.system import Sandbox, SandboxOptions
 
 pytestmark = pytest.mark.integration
@@ -112,3 +125,25 @@ def _module(box: Sandbox) -> ModuleBuild | None:
             _ = list(found.components)
             session.expunge_all()
         return found
+
+
+@pytest.mark.postgres
+def test_compose_service_and_constraints_on_postgresql(postgres: PostgreSQL) -> None:
+    url = postgres.create_database("composes")
+    upgrade(url)
+    factory = make_session_factory(url)
+    settings = parse({}, env={})
+    request = ComposeRequest("build", "hello-1.0-1.fc39", "alice")
+    with factory.begin() as session:
+        first, _ = request_compose(session, request, settings, cause="t")
+        first.transition(session, "generating", cause="t")
+        first.transition(session, "done", cause="t")
+        again, reused = request_compose(session, request, settings, cause="t")
+        assert reused and again.id == first.id
+        assert expire_due(session, utcnow() + timedelta(days=4)) == [first.id]
+        regenerate(session, first, settings, cause="t")
+        assert first.state == "wait"
+    with pytest.raises(IntegrityError, match="ck_composes_done_has_time"), factory.begin() as s:
+        s.add(Compose(owner="a", source_type="tag", source="f39", state="done",
+                      time_to_expire=utcnow()))  # fmt: skip
+    factory.kw["bind"].dispose()
