@@ -158,6 +158,7 @@ def _chain_view(row: ChainRow, items: list[ChainItemRow], links: _Links) -> Chai
 
 
 def _tiers(chain: ChainView, items: list[ChainItemRow], links: _Links) -> tuple[TierView, ...]:
+    live = chain.state in ("running", "failed")  # a finished chain has no current tier
     by_tier: dict[int, list[ChainItemView]] = defaultdict(list)
     for i in items:
         by_tier[i.tier].append(
@@ -176,7 +177,7 @@ def _tiers(chain: ChainView, items: list[ChainItemRow], links: _Links) -> tuple[
             )
         )
     return tuple(
-        TierView(tier, tier == chain.current_tier, tuple(views))
+        TierView(tier, live and tier == chain.current_tier, tuple(views))
         for tier, views in sorted(by_tier.items())
     )
 

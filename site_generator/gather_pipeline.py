@@ -130,7 +130,7 @@ class ComposeTransitionRow:
 class PipelineGathered:
     chains: tuple[ChainRow, ...] = ()  # newest first
     items: tuple[ChainItemRow, ...] = ()  # by chain, tier, name, stream
-    chain_transitions: tuple[ChainTransitionRow, ...] = ()  # by chain, oldest first
+    chain_transitions: tuple[ChainTransitionRow, ...] = ()  # by chain, in insertion order
     buildrequires: tuple[BuildRequiresRow, ...] = ()
     composes: tuple[ComposeRow, ...] = ()  # newest first
     contents: tuple[ContentRow, ...] = ()  # by compose, kind, artifact, arch
@@ -224,8 +224,7 @@ def gather_pipeline(session: Session, composes: Collection[int] | None = None) -
             ChainTransitionRow,
             ChainTransition,
             ChainTransition.chain_id,
-            ChainTransition.at,
-            ChainTransition.id,
+            ChainTransition.id,  # insertion order: a chain and its items change in one commit
         ),
         buildrequires=_buildrequires(session),
         composes=select_rows(session, ComposeRow, Compose, Compose.id.desc()),
