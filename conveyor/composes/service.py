@@ -26,6 +26,7 @@ from conveyor.settings import Settings
 from models.base import utcnow
 from models.compose import SOURCE_TYPE_CODES, Compose, locked, record
 from models.compose_content import ComposeContent
+from models.site_dirty import mark_dirty
 
 __all__ = [
     "ComposeRequest",
@@ -97,6 +98,7 @@ def request_compose(
     reused = _reusable(session, inputs, tags_changed)
     if reused is not None:
         reused.time_to_expire = max(reused.time_to_expire or expires, expires)
+        mark_dirty(session, "compose", reused.id)  # no transition: the site's expiry moved
         return reused, True
     compose = Compose(
         origin="conveyor", owner=request.owner, label=request.label,
@@ -212,6 +214,7 @@ def renew(session: Session, compose: Compose, seconds: int | None, settings: Set
         )
     compose.time_to_expire = utcnow() + timedelta(seconds=_seconds_to_live(seconds, settings))
     compose.updated_at = utcnow()
+    mark_dirty(session, "compose", compose.id)  # no transition: the site's expiry moved
     return compose
 
 

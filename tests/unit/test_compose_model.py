@@ -174,8 +174,11 @@ def test_renew_delete_regenerate_keep_the_same_inputs(session_factory, settings)
     with session_factory.begin() as session:
         compose, _ = request_compose(session, _req(seconds_to_live=60), settings, cause="t")
         _done(session, compose)
+        session.execute(text("DELETE FROM site_dirty"))
         renew(session, compose, 7200, settings)
         assert compose.time_to_expire > utcnow() + timedelta(seconds=7000)
+        dirty = session.execute(text("SELECT kind, key FROM site_dirty")).all()
+        assert dirty == [("compose", compose.id)]  # the site shows the new expiry
         with pytest.raises(ComposeRequestError, match="regenerate"):
             compose.state = "removed"
             renew(session, compose, 60, settings)
