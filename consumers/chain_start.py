@@ -146,9 +146,12 @@ def _version(ctx: HandlerContext, chain: RebuildChain, item: ChainItem) -> int:
 
 
 def _last_owner(ctx: HandlerContext, name: str, stream: str) -> str:
+    """Who last built the stream by hand (a chain's builds belong to whoever pushed)."""
+    by_chains = select(ChainItem.module_build_id).where(ChainItem.module_build_id.is_not(None))
     query = (
         select(ModuleBuild.owner)
         .where(ModuleBuild.name == name, ModuleBuild.stream == stream)
+        .where(ModuleBuild.id.not_in(by_chains))
         .order_by(ModuleBuild.id.desc())
         .limit(1)
     )

@@ -58,3 +58,10 @@ def test_a_body_without_its_chain_is_refused() -> None:
 def test_the_schema_is_registered_under_fedora_messages() -> None:
     name = fm_message.get_name(ChainStateChangeV1)
     assert fm_message.get_class(name) is ChainStateChangeV1
+
+
+def test_owners_are_who_built_the_stream_by_hand_not_an_earlier_chain(world: World) -> None:
+    world.submit("app1", {"app1-pkg": 1}, version=1)  # alice
+    start(world, [["app1"]])  # its build belongs to "pusher"
+    start(world, [["app1"]], commit="d" * 40)  # supersedes; owners looked up again
+    assert _bodies(world)[-1]["usernames"] == ["alice", "pusher"]
