@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from models import ModuleBuild, ModuleBuildTransition
 from models.chain_transition import ChainTransition
+from models.rebuild_chain import RebuildChain
 from sandbox.broker import RabbitMQ
 from sandbox.demo_chain import GATING, build_tiers, chain_scenario, push_component, wait_chain
 from sandbox.system import Sandbox, SandboxOptions
@@ -115,3 +116,28 @@ def test_ci_failure_stops_the_chain_and_a_fixed_build_resumes_it(ci_box: Sandbox
             .order_by(ModuleBuild.id.desc())
         ).first()  # fmt: skip
     assert failed_ci is not None and failed_ci.state == "done"  # CI failed: never ready
+
+
+def test_a_second_push_supersedes_the_running_chain_without_building_twice(box: Sandbox) -> None:
+    build_tiers(box)
+    first_commit = push_component(box)
+    wait_chain(box, ("running",))
+    second_commit = push_component(box)  # while the first chain runs
+    chain = wait_chain(box, ("complete", "failed"))
+    assert chain.state == "complete", chain.reason
+    assert chain.trigger_commit == second_commit
+    with box.session_factory() as session:
+        old = session.scalars(
+            select(RebuildChain).where(RebuildChain.trigger_commit == first_commit)
+        ).one()
+        assert old.state == "canceled" and old.superseded_by_id == chain.id
+        low_builds = session.scalars(
+            select(ModuleBuild).where(ModuleBuild.name == "low").order_by(ModuleBuild.id)
+        ).all()
+        built_second = [
+            m for m in low_builds
+            if {c.package: c.commit for c in m.components}.get("chain-base") == second_commit
+        ]  # fmt: skip
+    assert len(built_second) == 1  # taken over or built once, never twice
+    assert built_second[0].state == "ready"
+    assert _rebuilt(box, chain.id, "low:main").id == built_second[0].id
