@@ -1,13 +1,16 @@
 """What starts a rebuild chain: a component push (branch pinning) or a new ready module.
 
 A push to ``rpms/<name>`` on a branch rebuilds the module streams that include
-that component at that branch name, then their buildrequiring dependants. A
+that component at that branch name (those whose newest build is done or ready),
+then their buildrequiring dependants. A
 module build that became ``ready`` outside any chain rebuilds the streams that
 buildrequire it (builds of a chain never trigger one: no loops). Both are
 idempotent: the same push commit or the same module build starts one chain.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import exists, or_, select
 
@@ -37,8 +40,10 @@ def after_push(ctx: HandlerContext, push: DistGitPush) -> RebuildChain | None:
         return None  # a redelivered push
     if not _pinned_anywhere(ctx, push.name, push.branch):
         return None  # most rpms are in no module: spare loading the whole graph
-    plan = plan_for_component(_graph(ctx), push.name, push.branch,
-                              default_ref=ctx.settings.modules.default_component_ref)  # fmt: skip
+    graph = _graph(ctx)
+    plan = plan_for_component(graph, push.name, push.branch,
+                              default_ref=ctx.settings.modules.default_component_ref,
+                              eligible=_built(ctx, graph.including(push.name)))  # fmt: skip
     if not plan.tiers:
         return None
     return start_chain(
@@ -61,6 +66,33 @@ def after_ready(ctx: HandlerContext, module: ModuleBuild) -> RebuildChain | None
         return None
     return start_chain(ctx, plan, kind="module", requester=module.owner, trigger_module=ns,
                        trigger_module_build_id=module.id)  # fmt: skip
+
+
+def _built(ctx: HandlerContext, streams: Iterable[str]) -> frozenset[str]:
+    """The streams whose newest module build is done or ready: those a push rebuilds.
+
+    A stream whose newest build failed is its maintainer's to resume (a resume picks
+    the pushed fix up from the branch); one still building resolved its components
+    already (``conveyor branch-history stale-builds`` lists it if that was before the
+    push). Rebuilding either from here would build the same thing twice.
+    """
+    wanted = {tuple(ns.split(":", 1)) for ns in streams}
+    if not wanted:
+        return frozenset()
+    names = {name for name, _ in wanted}
+    rows = ctx.session.execute(
+        select(ModuleBuild.name, ModuleBuild.stream, ModuleBuild.state)
+        .where(ModuleBuild.name.in_(names))
+        .order_by(ModuleBuild.version.desc(), ModuleBuild.id.desc())
+    )
+    newest: dict[tuple[str, str], str] = {}
+    for name, stream, state in rows:
+        newest.setdefault((name, stream), state)
+    return frozenset(
+        f"{name}:{stream}"
+        for (name, stream), state in newest.items()
+        if (name, stream) in wanted and state in ("done", "ready")
+    )
 
 
 def _pinned_anywhere(ctx: HandlerContext, name: str, branch: str) -> bool:

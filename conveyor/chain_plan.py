@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,10 +59,20 @@ class ChainPlan:
 
 
 def plan_for_component(
-    graph: ModuleGraph, name: str, branch: str, *, default_ref: str = "rawhide"
+    graph: ModuleGraph,
+    name: str,
+    branch: str,
+    *,
+    default_ref: str = "rawhide",
+    eligible: Container[str] | None = None,
 ) -> ChainPlan:
-    """The chain after a push of rpms/<name> on ``branch``: streams pinned to that branch."""
-    seeds = [ns for ns, ref in graph.including(name).items() if (ref or default_ref) == branch]
+    """The chain after a push of rpms/<name> on ``branch``: streams pinned to that branch
+    (of those, only the ``eligible`` ones start tier 1, when given)."""
+    seeds = [
+        ns
+        for ns, ref in graph.including(name).items()
+        if (ref or default_ref) == branch and (eligible is None or ns in eligible)
+    ]
     return _plan(graph, f"rpms/{name}@{branch}", seeds, exclude=None)
 
 

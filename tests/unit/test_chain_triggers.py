@@ -31,7 +31,15 @@ def _chains(world: World) -> list[RebuildChain]:
         return found
 
 
+def _built(world: World, name: str = "app") -> int:
+    """A done build of ``name``:main, the state a push rebuilds from."""
+    module_id = world.submit(name, {"base": 1, "app-pkg": 1})
+    assert build_module(world, module_id) == "done"
+    return module_id
+
+
 def test_a_push_of_a_pinned_component_starts_a_chain_once(world: World) -> None:
+    _built(world)
     commit = world.component("base", "2")
     push = git_receive("base", "rawhide", commit, username="bob")
     result = process(push, world.deps, "distgit")
@@ -70,7 +78,27 @@ def test_a_ready_module_outside_chains_rebuilds_its_dependants_once(world: World
     assert {n: i.tier for n, i in items(world, chain.id).items()} == {"stack": 1}
 
 
+def test_a_stream_whose_newest_build_failed_is_left_to_its_maintainer(world: World) -> None:
+    first = _built(world)
+    newer = world.module(first).version + 1
+    retry = world.submit("app", {"base": 1, "app-pkg": 1}, version=newer)
+    with world.session_factory.begin() as session:
+        from models.module_build import locked
+
+        locked(session, retry).transition(session, "failed", cause="t", reason="broken")
+    commit = world.component("base", "5")
+    process(git_receive("base", "rawhide", commit), world.deps, "distgit")
+    assert _chains(world) == []  # a resume of the failed build picks the push up instead
+
+
+def test_a_push_before_any_build_of_the_stream_starts_nothing(world: World) -> None:
+    commit = world.component("base", "6")
+    process(git_receive("base", "rawhide", commit), world.deps, "distgit")
+    assert _chains(world) == []
+
+
 def test_builds_of_a_chain_trigger_no_further_chain(world: World) -> None:
+    _built(world)
     commit = world.component("base", "4")
     process(git_receive("base", "rawhide", commit), world.deps, "distgit")
     (chain,) = _chains(world)
