@@ -181,3 +181,26 @@ def test_render_writes_nothing_outside_the_output_directory(hostile: HostileSite
     for page in version.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html and "<img src=x" not in html, page
+
+
+def test_chain_and_compose_pages_show_hostile_fields_as_text(
+    desktop: Browser, hostile_site: StaticSite, hostile: HostileSite
+) -> None:
+    chain, compose = hostile.module_ids["chain"], hostile.module_ids["compose"]
+    desktop.open(hostile_site, f"chains/{chain}.html")
+    main = desktop.inner_text("main")
+    for value in (f"{XSS}:{IMG}", MIXED, TRAVERSAL, UNICODE):
+        assert value in main, value
+    titles = desktop.js(
+        "return Array.from(document.querySelectorAll('svg.chain-diagram g.item title'),"
+        " t => t.textContent);"
+    )
+    assert any(MIXED in t for t in titles), titles  # type: ignore[union-attr]
+    desktop.assert_nothing_injected()
+    desktop.open(hostile_site, f"composes/{compose}.html")
+    main = desktop.inner_text("main")
+    for value in (MIXED, f"{XSS} {TRAVERSAL}", "javascript:alert(5)", f"{XSS}-1-1", SVG):
+        assert value in main, value
+    hrefs = [a.get_attribute("href") or "" for a in desktop.find_all("main a")]
+    assert not [h for h in hrefs if h.startswith("javascript")], hrefs
+    desktop.assert_nothing_injected()
