@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from site_generator.gather_extras import ExtrasGathered, ResultRow
-from site_generator.paths import chain_paths, compose_paths
+from site_generator.paths import chain_paths, compose_paths, module_build_paths
 from site_generator.views import opt_utc, utc
 from site_generator.views_pipeline import (
     ChainRefView,
@@ -63,7 +63,8 @@ class Extras:
             )
         self.streams: dict[int, list[StreamRefView]] = defaultdict(list)
         for s in data.stream_refs:
-            self.streams[s.package_id].append(StreamRefView(s.name, s.stream, s.ref))
+            newest = None if s.newest_build_id is None else module_build_paths(s.newest_build_id)
+            self.streams[s.package_id].append(StreamRefView(s.name, s.stream, s.ref, _href(newest)))
         self.lifecycles = {(lc.name, lc.stream): lc for lc in data.lifecycles}
         self.chains: dict[int, list[ChainRefView]] = defaultdict(list)
         for m in data.chains:

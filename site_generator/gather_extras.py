@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from models import Build, Package
+from models import Build, ModuleBuild, Package
 from models.chain_item import ChainItem
 from models.compose import Compose
 from models.compose_content import ComposeContent
@@ -41,6 +41,7 @@ class StreamRefRow:
     name: str
     stream: str
     ref: str | None  # None: the deployment's default branch
+    newest_build_id: int | None  # the stream's newest module build (uq name, stream, version)
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,16 @@ def _rows(session: Session, row_type: type, query: Any) -> tuple:
 
 def package_extras(session: Session, of: Callable[[Any], ColumnElement[bool]]) -> ExtrasGathered:
     """Knowledge, CI and composes of the packages ``of(column)`` selects: four queries."""
+    newest = (
+        select(func.max(ModuleBuild.id))
+        .where(ModuleBuild.name == ModuleStreamDefinition.name)
+        .where(ModuleBuild.stream == ModuleStreamDefinition.stream)
+        .correlate(ModuleStreamDefinition)
+        .scalar_subquery()
+    )
     refs = (
         select(Package.id, ModuleStreamDefinition.name, ModuleStreamDefinition.stream,
-               ModuleComponentRef.ref)
+               ModuleComponentRef.ref, newest)
         .join(ModuleStreamDefinition,
               ModuleStreamDefinition.id == ModuleComponentRef.definition_id)
         .join(Package, Package.name == ModuleComponentRef.rpm)

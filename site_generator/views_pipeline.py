@@ -106,6 +106,7 @@ class StreamRefView:
     name: str
     stream: str
     ref: str | None  # None: the deployment's default branch
+    newest_build_href: str | None  # the page of the stream's newest module build, if any
 
 
 @dataclass(frozen=True)

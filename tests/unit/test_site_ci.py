@@ -44,15 +44,17 @@ def test_package_page_shows_the_verdict_and_latest_result_per_test_case(session_
 def test_package_page_lists_the_streams_whose_current_definition_includes_it(
     session_factory, tmp_path
 ):
-    _ids, out = _site(session_factory, tmp_path)
+    ids, out = _site(session_factory, tmp_path)
     bash = load(out, "api/v1/packages/rpms/bash.json")
     # nodejs:20's older definition said "old-ref": only the current one counts.
-    assert bash["modules"] == [  # by name, stream
-        {"name": XSS, "stream": "1", "ref": XSS},
-        {"name": "nodejs", "stream": "20", "ref": "f41"},
-    ]
+    assert bash["modules"] == [  # by name, stream; linked to the stream's newest build
+        {"name": XSS, "stream": "1", "ref": XSS, "newest_build_href": None},
+        {"name": "nodejs", "stream": "20", "ref": "f41",
+         "newest_build_href": f"modules/{ids['ready']}.html"},
+    ]  # fmt: skip
     html = (out / "packages/rpms/bash.html").read_text()
     assert "<bdi>nodejs:20</bdi>" in html and "<code>f41</code>" in html
+    assert f'<a href="../../modules/{ids["ready"]}.html">nodejs:20</a>' in html
     assert "old-ref" not in html and "<script" not in html
     # containers/bash is not rpms/bash
     assert load(out, "api/v1/packages/containers/bash.json")["modules"] == []
@@ -121,10 +123,11 @@ def test_a_new_definition_marks_its_packages_and_module_builds(session_factory, 
     out = tmp_path / "again"
     render(session_factory, out)
     assert load(out, "api/v1/packages/rpms/zsh.json")["modules"] == [
-        {"name": "nodejs", "stream": "20", "ref": "main"}
-    ]
+        {"name": "nodejs", "stream": "20", "ref": "main",
+         "newest_build_href": f"modules/{ids['ready']}.html"}
+    ]  # fmt: skip
     assert load(out, "api/v1/packages/rpms/bash.json")["modules"] == [
-        {"name": XSS, "stream": "1", "ref": XSS}
+        {"name": XSS, "stream": "1", "ref": XSS, "newest_build_href": None}
     ]  # nodejs:20's current definition no longer includes bash
     assert load(out, f"api/v1/module-builds/{ids['ready']}.json")["lifecycle"]["eol"] == (
         "2026-01-01"
