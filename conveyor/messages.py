@@ -1,10 +1,85 @@
-"""Conveyor's outgoing message schemas, registered under ``fedora.messages``."""
+"""Conveyor's outgoing message schemas, registered under ``fedora.messages``.
+
+Every message announces one object's state change: the object's dict under one
+body key (``build``, ``module_build``, ``chain``, ``compose``) plus ``old`` and
+``new`` states. ``StateChange`` holds what they share (the envelope schema, the
+summary, owner-based ``usernames``, the status site page as ``url``); each
+class adds its object's schema and how it names the object.
+"""
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from fedora_messaging import message
 
 SCHEMA_URL = "https://conveyor.example.org/message-schema"
+
+
+def envelope(topic: str, description: str, subject: str, schema: dict, **extra: Any) -> dict:
+    """The JSON schema of a state change body: ``{subject: schema, old, new, **extra}``."""
+    return {
+        "id": f"{SCHEMA_URL}/v1/{topic}.json",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "description": description,
+        "type": "object",
+        "required": [subject, *extra.pop("required", ()), "old", "new"],
+        "properties": {
+            subject: schema,
+            **extra,
+            "old": {"type": ["string", "null"]},
+            "new": {"type": "string"},
+        },
+    }
+
+
+class StateChange(message.Message):
+    """One Conveyor object moved from ``old`` to ``new``."""
+
+    subject: ClassVar[str]  # the body key holding the object
+    page: ClassVar[str]  # the status site's folder of its pages, by id
+
+    @property
+    def app_name(self) -> str:
+        return "conveyor"
+
+    @property
+    def obj(self) -> dict:
+        return self.body.get(self.subject, {})
+
+    def what(self) -> str:
+        """The object as a person names it in the summary."""
+        raise NotImplementedError
+
+    def details(self) -> list[str]:
+        """The lines after the summary in ``__str__``."""
+        return []
+
+    @property
+    def summary(self) -> str:
+        return f"{self.what()} moved from {self.body.get('old')} to {self.body.get('new')}"
+
+    def __str__(self) -> str:
+        lines = [self.summary, *self.details()]
+        reason = self.obj.get("state_reason") or self.obj.get("reason")
+        if reason:
+            lines.append(f"reason: {reason}")
+        return "\n".join(lines)
+
+    @property
+    def usernames(self) -> list[str]:
+        owner = self.obj.get("owner")
+        return [owner] if owner else []
+
+    @property
+    def packages(self) -> list[str]:
+        return []
+
+    @property
+    def url(self) -> str | None:
+        object_id = self.obj.get("id")
+        return f"{self.page}/{object_id}.html" if isinstance(object_id, int) else None
+
 
 _BUILD_SCHEMA = {
     "type": "object",
@@ -26,64 +101,40 @@ _BUILD_SCHEMA = {
 }
 
 
-class BuildStateChangeV1(message.Message):
+class BuildStateChangeV1(StateChange):
     """A build Conveyor requested from koji changed state."""
 
     topic = "conveyor.build.state.change.v1"
-    body_schema = {
-        "id": f"{SCHEMA_URL}/v1/conveyor.build.state.change.v1.json",
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "description": "A Conveyor build changed state",
-        "type": "object",
-        "required": ["build", "old", "new"],
-        "properties": {
-            "build": _BUILD_SCHEMA,
-            "old": {"type": ["string", "null"]},
-            "new": {"type": "string"},
-            "owner": {"type": ["string", "null"]},
-        },
-    }
+    subject = "build"
+    body_schema = envelope(
+        topic, "A Conveyor build changed state", subject, _BUILD_SCHEMA,
+        owner={"type": ["string", "null"]},
+    )  # fmt: skip
 
-    @property
-    def app_name(self) -> str:
-        return "conveyor"
+    def what(self) -> str:
+        b = self.obj
+        name = b.get("nvr") or f"{b.get('namespace')}/{b.get('name')}"
+        return f"build of {name} for {b.get('target')}"
 
-    @property
-    def _build(self) -> dict:
-        return self.body.get("build", {})
-
-    @property
-    def summary(self) -> str:
-        build = self._build
-        what = build.get("nvr") or f"{build.get('namespace')}/{build.get('name')}"
-        return (
-            f"build of {what} for {build.get('target')} "
-            f"moved from {self.body.get('old')} to {self.body.get('new')}"
-        )
-
-    def __str__(self) -> str:
-        build = self._build
-        lines = [self.summary, f"commit: {build.get('commit')}", f"source: {build.get('source')}"]
-        if build.get("state_reason"):
-            lines.append(f"reason: {build['state_reason']}")
-        return "\n".join(lines)
+    def details(self) -> list[str]:
+        return [f"commit: {self.obj.get('commit')}", f"source: {self.obj.get('source')}"]
 
     @property
     def usernames(self) -> list[str]:
-        owner = self.body.get("owner")
+        owner = self.body.get("owner")  # the pusher: beside the build, not in it
         return [owner] if owner else []
 
     @property
     def packages(self) -> list[str]:
-        build = self._build
-        return [build["name"]] if build.get("namespace") == "rpms" and build.get("name") else []
+        b = self.obj
+        return [b["name"]] if b.get("namespace") == "rpms" and b.get("name") else []
 
     @property
     def url(self) -> str | None:
-        build = self._build
-        if not build.get("namespace") or not build.get("name"):
+        b = self.obj  # package pages are by name, not by build id
+        if not b.get("namespace") or not b.get("name"):
             return None
-        return f"packages/{build['namespace']}/{build['name']}.html"
+        return f"packages/{b['namespace']}/{b['name']}.html"
 
 
 _MODULE_SCHEMA = {
@@ -106,57 +157,25 @@ _MODULE_SCHEMA = {
 }
 
 
-class ModuleStateChangeV1(message.Message):
+class ModuleStateChangeV1(StateChange):
     """A module build changed state (init, wait, build, done, ready, failed)."""
 
     topic = "conveyor.module.state.change.v1"
-    body_schema = {
-        "id": f"{SCHEMA_URL}/v1/conveyor.module.state.change.v1.json",
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "description": "A Conveyor module build changed state",
-        "type": "object",
-        "required": ["module_build", "old", "new"],
-        "properties": {
-            "module_build": _MODULE_SCHEMA,
-            "old": {"type": ["string", "null"]},
-            "new": {"type": "string"},
-        },
-    }
+    subject = "module_build"
+    page = "modules"
+    body_schema = envelope(topic, "A Conveyor module build changed state", subject, _MODULE_SCHEMA)
 
-    @property
-    def app_name(self) -> str:
-        return "conveyor"
+    def what(self) -> str:
+        m = self.obj
+        nsvc = ":".join(str(m.get(key)) for key in ("name", "stream", "version", "context"))
+        return f"module build {nsvc}"
 
-    @property
-    def _module(self) -> dict:
-        return self.body.get("module_build", {})
-
-    @property
-    def summary(self) -> str:
-        m = self._module
-        nsvc = f"{m.get('name')}:{m.get('stream')}:{m.get('version')}:{m.get('context')}"
-        return f"module build {nsvc} moved from {self.body.get('old')} to {self.body.get('new')}"
-
-    def __str__(self) -> str:
-        m = self._module
-        lines = [self.summary, f"scmurl: {m.get('scmurl')}", f"owner: {m.get('owner')}"]
-        if m.get("state_reason"):
-            lines.append(f"reason: {m['state_reason']}")
-        return "\n".join(lines)
-
-    @property
-    def usernames(self) -> list[str]:
-        owner = self._module.get("owner")
-        return [owner] if owner else []
+    def details(self) -> list[str]:
+        return [f"scmurl: {self.obj.get('scmurl')}", f"owner: {self.obj.get('owner')}"]
 
     @property
     def packages(self) -> list[str]:
-        return sorted(self._module.get("components") or [])
-
-    @property
-    def url(self) -> str | None:
-        module_id = self._module.get("id")
-        return f"modules/{module_id}.html" if isinstance(module_id, int) else None
+        return sorted(self.obj.get("components") or [])
 
 
 _CHAIN_SCHEMA = {
@@ -179,48 +198,25 @@ _CHAIN_SCHEMA = {
 }
 
 
-class ChainStateChangeV1(message.Message):
+class ChainStateChangeV1(StateChange):
     """A rebuild chain changed state (planned, running, complete, failed, canceled)."""
 
     topic = "conveyor.chain.state.change.v1"
-    body_schema = {
-        "id": f"{SCHEMA_URL}/v1/conveyor.chain.state.change.v1.json",
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "description": "A Conveyor rebuild chain changed state",
-        "type": "object",
-        "required": ["chain", "old", "new"],
-        "properties": {
-            "chain": _CHAIN_SCHEMA,
-            "usernames": {"type": "array", "items": {"type": "string"}},
-            "old": {"type": ["string", "null"]},
-            "new": {"type": "string"},
-        },
-    }
+    subject = "chain"
+    page = "chains"
+    body_schema = envelope(
+        topic, "A Conveyor rebuild chain changed state", subject, _CHAIN_SCHEMA,
+        usernames={"type": "array", "items": {"type": "string"}},
+    )  # fmt: skip
 
-    @property
-    def app_name(self) -> str:
-        return "conveyor"
+    def what(self) -> str:
+        return f"rebuild chain #{self.obj.get('id')} for {self.obj.get('trigger')}"
 
-    @property
-    def _chain(self) -> dict:
-        return self.body.get("chain", {})
-
-    @property
-    def summary(self) -> str:
-        c = self._chain
-        return (
-            f"rebuild chain #{c.get('id')} for {c.get('trigger')} "
-            f"moved from {self.body.get('old')} to {self.body.get('new')}"
-        )
-
-    def __str__(self) -> str:
-        c = self._chain
-        lines = [self.summary, f"requested by: {c.get('requester')}"]
-        for number, tier in enumerate(c.get("tiers") or [], start=1):
-            lines.append(f"tier {number}: {' '.join(tier)}")
-        if c.get("reason"):
-            lines.append(f"reason: {c['reason']}")
-        return "\n".join(lines)
+    def details(self) -> list[str]:
+        tiers = enumerate(self.obj.get("tiers") or [], start=1)
+        return [f"requested by: {self.obj.get('requester')}"] + [
+            f"tier {number}: {' '.join(tier)}" for number, tier in tiers
+        ]
 
     @property
     def usernames(self) -> list[str]:
@@ -229,12 +225,7 @@ class ChainStateChangeV1(message.Message):
 
     @property
     def packages(self) -> list[str]:
-        return sorted(self._chain.get("packages") or [])
-
-    @property
-    def url(self) -> str | None:
-        chain_id = self._chain.get("id")
-        return f"chains/{chain_id}.html" if isinstance(chain_id, int) else None
+        return sorted(self.obj.get("packages") or [])
 
 
 _COMPOSE_SCHEMA = {
@@ -258,62 +249,25 @@ _COMPOSE_SCHEMA = {
 }
 
 
-class ComposeStateChangeV1(message.Message):
+class ComposeStateChangeV1(StateChange):
     """A compose changed state (ODCS's names: wait, generating, done, removed, failed)."""
 
     topic = "conveyor.compose.state.change.v1"
-    body_schema = {
-        "id": f"{SCHEMA_URL}/v1/conveyor.compose.state.change.v1.json",
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "description": "A Conveyor compose changed state (body like odcs.compose.state-changed)",
-        "type": "object",
-        "required": ["compose", "event", "old", "new"],
-        "properties": {
-            "compose": _COMPOSE_SCHEMA,
-            "event": {"type": "string"},
-            "old": {"type": ["string", "null"]},
-            "new": {"type": "string"},
-        },
-    }
+    subject = "compose"
+    page = "composes"
+    body_schema = envelope(
+        topic, "A Conveyor compose changed state (body like odcs.compose.state-changed)",
+        subject, _COMPOSE_SCHEMA, required=("event",), event={"type": "string"},
+    )  # fmt: skip
 
-    @property
-    def app_name(self) -> str:
-        return "conveyor"
+    def what(self) -> str:
+        c = self.obj
+        return f"compose #{c.get('id')} ({c.get('source_type_name')} {c.get('source')})"
 
-    @property
-    def _compose(self) -> dict:
-        return self.body.get("compose", {})
-
-    @property
-    def summary(self) -> str:
-        c = self._compose
-        return (
-            f"compose #{c.get('id')} ({c.get('source_type_name')} {c.get('source')}) "
-            f"moved from {self.body.get('old')} to {self.body.get('new')}"
-        )
-
-    def __str__(self) -> str:
-        c = self._compose
-        lines = [self.summary, f"owner: {c.get('owner')}"]
-        if c.get("state_reason"):
-            lines.append(f"reason: {c['state_reason']}")
-        if c.get("result_repofile"):
-            lines.append(f"repo file: {c['result_repofile']}")
-        return "\n".join(lines)
-
-    @property
-    def usernames(self) -> list[str]:
-        owner = self._compose.get("owner")
-        return [owner] if owner else []
-
-    @property
-    def packages(self) -> list[str]:
-        return []
-
-    @property
-    def url(self) -> str | None:
-        compose_id = self._compose.get("id")
-        return f"composes/{compose_id}.html" if isinstance(compose_id, int) else None
+    def details(self) -> list[str]:
+        repofile = self.obj.get("result_repofile")
+        lines = [f"owner: {self.obj.get('owner')}"]
+        return [*lines, f"repo file: {repofile}"] if repofile else lines
 
 
 SCHEMAS: dict[str, type[message.Message]] = {
