@@ -55,13 +55,15 @@ class Koji(Protocol):
 
 
 @contextmanager
-def _classified(call: str) -> Iterator[None]:
+def classified(call: str, refused: type[Exception] = KojiError) -> Iterator[None]:
+    """koji's and the transport's errors as ours: unreachable is ``Retryable``; a refusal
+    (``koji.GenericError``) is ``refused``, which each caller names for what it means there."""
     try:
         yield
     except (requests.exceptions.RequestException, koji.ServerOffline, koji.RetryError) as exc:
         raise Retryable(f"koji unavailable during {call}: {exc}") from exc
     except koji.GenericError as exc:
-        raise KojiError(f"koji refused {call}: {exc}") from exc
+        raise refused(f"koji refused {call}: {exc}") from exc
     except OSError as exc:
         raise Retryable(f"koji unavailable during {call}: {exc}") from exc
 
@@ -69,7 +71,7 @@ def _classified(call: str) -> Iterator[None]:
 class KojiClient(KojiModuleOps):
     """Talks XML-RPC to a koji hub through ``koji.ClientSession``."""
 
-    _guard = staticmethod(_classified)
+    _guard = staticmethod(classified)
 
     def __init__(self, settings: KojiSettings):
         self.settings = settings
@@ -94,7 +96,7 @@ class KojiClient(KojiModuleOps):
         return self._session
 
     def _login(self, session: koji.ClientSession) -> None:
-        with _classified("login"):
+        with classified("login"):
             if self.settings.auth == "gssapi":
                 session.gssapi_login(
                     principal=self.settings.principal or None,
@@ -104,7 +106,7 @@ class KojiClient(KojiModuleOps):
                 session.ssl_login(self.settings.cert, None, self.settings.serverca or None)
 
     def _call(self, name: str, fn: Callable[[], T]) -> T:
-        with _classified(name):
+        with classified(name):
             return fn()
 
     def find_build_task(self, source: str, target: str) -> int | None:
@@ -132,7 +134,7 @@ class KojiClient(KojiModuleOps):
         """States of many tasks, plus the build each one made, in ONE multicall."""
         if not task_ids:
             return {}
-        with _classified("multiCall"), self.session.multicall(strict=False) as m:
+        with classified("multiCall"), self.session.multicall(strict=False) as m:
             calls = [(tid, m.getTaskInfo(tid), m.listBuilds(taskID=tid)) for tid in task_ids]
         statuses = {}
         for task_id, info_call, builds_call in calls:
@@ -152,7 +154,7 @@ class KojiClient(KojiModuleOps):
     def task_failure(self, task_id: int) -> str:
         """Koji's own words for why a task failed (the fault its result raises)."""
         try:
-            with _classified("getTaskResult"):
+            with classified("getTaskResult"):
                 self.session.getTaskResult(task_id)
         except KojiError as exc:
             return str(exc.__cause__ or exc)

@@ -7,29 +7,19 @@ koji refusing (no such tag or build) is a ``GenerationFailed``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import koji
-import requests
 
 from conveyor.composes.backends.base import GenerationFailed
-from conveyor.errors import Retryable
+from conveyor.koji_client import classified
 
 COMPLETE = koji.BUILD_STATES["COMPLETE"]
 
 
-@contextmanager
-def _classified(call: str) -> Iterator[None]:
-    try:
-        yield
-    except (requests.exceptions.RequestException, koji.ServerOffline, koji.RetryError) as exc:
-        raise Retryable(f"koji unavailable during {call}: {exc}") from exc
-    except koji.GenericError as exc:
-        raise GenerationFailed(f"koji refused {call}: {exc}") from exc
-    except OSError as exc:
-        raise Retryable(f"koji unavailable during {call}: {exc}") from exc
+def _classified(call: str) -> AbstractContextManager[None]:
+    return classified(call, refused=GenerationFailed)
 
 
 def last_event(session: koji.ClientSession) -> int:

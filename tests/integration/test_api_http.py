@@ -13,10 +13,8 @@ import logging
 import os
 import re
 import subprocess
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,6 @@ from typing import Any
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from api.auth import ProxyHeaders
@@ -35,6 +32,7 @@ from models.migrations import upgrade
 from models.module_build import TOPIC, ModuleBuild, submit
 from models.module_build_transition import ModuleBuildTransition
 from models.outbox import OutboxMessage
+from tests.wsgi import serve
 
 pytestmark = pytest.mark.integration
 
@@ -134,19 +132,6 @@ class FakeFrontProxy:
         if groups:
             environ["OIDC_CLAIM_groups"] = groups
         return self.app(environ, start_response)
-
-
-@contextmanager
-def serve(wsgi_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @dataclass

@@ -23,10 +23,8 @@ import functools
 import os
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,6 @@ import pytest
 import requests
 import yaml
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from conveyor.modulemd import ModuleStream, load_stream, validate_text
@@ -44,6 +41,7 @@ from models import ModuleBuild
 from sandbox.broker import RabbitMQ
 from sandbox.packager import SPEC
 from sandbox.system import Sandbox, SandboxOptions
+from tests.wsgi import serve
 
 pytestmark = pytest.mark.integration
 
@@ -508,19 +506,6 @@ class Corpus:
             return module
 
 
-@contextmanager
-def serve(wsgi_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/rida/module-builds/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def create_platform_tags(box: Sandbox) -> list[str]:
     """<stream>-build for every platform stream a corpus document buildrequires alone."""
     session = koji.ClientSession(box.settings.koji.hub_url)
@@ -630,7 +615,8 @@ def corpus(rabbitmq: RabbitMQ, tmp_path_factory: pytest.TempPathFactory) -> Iter
     box = Sandbox(tmp_path_factory.mktemp("corpus") / "box", options, broker=rabbitmq)
     box.start()
     try:
-        with serve(create_app(box.settings, box.session_factory)) as api:
+        with serve(create_app(box.settings, box.session_factory)) as base:
+            api = f"{base}/rida/module-builds/"
             yield run_corpus(box, api)
     finally:
         box.stop()

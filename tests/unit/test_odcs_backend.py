@@ -9,16 +9,12 @@ handler: the protocol round trip, both directions.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 import models
 from api.app import create_app
@@ -34,22 +30,10 @@ from conveyor.settings import parse
 from models.base import utcnow
 from models.compose import Compose, locked, record
 from models.outbox import OutboxMessage
+from tests.wsgi import serve
 
 TOKEN = "odcs-token-for-tests"
 NVRS = ("bash-5.2-1.fc39", "zsh-5.9-5.fc39")
-
-
-@contextmanager
-def serve(wsgi_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 class Flaky:

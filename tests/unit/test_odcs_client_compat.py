@@ -13,7 +13,7 @@ from requests import HTTPError
 
 from api.app import create_app
 from conveyor.settings import parse
-from tests.unit.test_odcs_backend import serve
+from tests.wsgi import serve
 
 TOKEN = "oidc-token-of-alice"
 BUILDS = ["bash-5.2-1.fc39", "zsh-5.9-5.fc39"]
