@@ -141,7 +141,7 @@ def run_demo(workdir: Path | None = None, site_port: int = 8000, wait: bool = Tr
         print("\nwhat happened:")
         print("\n".join(_summary(box)))
         print("\n".join(describe_chain(chain)))
-        print(f"\nstatus site: http://127.0.0.1:{site_port}/ (module builds: modules/)")
+        print(f"\nstatus site: http://127.0.0.1:{site_port}/ (modules/, chains/, composes/)")
         print(f"module build API: {box.api_url}/module-builds/")
         print(f"logs: {box.workdir / 'logs'}; database: {box.settings.database_url}")
         if wait:
