@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from conveyor.errors import ConfigError
-from conveyor.settings_gating import GatingSettings, parse_gating
 from conveyor.settings_composes import ComposeSettings, parse_composes
+from conveyor.settings_gating import GatingSettings, parse_gating
 from conveyor.settings_odcs import OdcsSettings, parse_odcs
 from conveyor.settings_pdc import PdcSettings, parse_pdc
 from conveyor.settings_sections import (
