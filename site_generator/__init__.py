@@ -46,7 +46,16 @@ from site_generator import gather_site, ops_gather
 from site_generator.context import PackageContext, SiteContext, build_contexts
 from site_generator.gather import Gathered, PackageRow
 from site_generator.operators import add_ops
-from site_generator.paths import MODULES_HTML, Page, package_paths
+from site_generator.package_index import index_contexts, page_key
+from site_generator.paths import (
+    MODULES_HTML,
+    Page,
+    chain_paths,
+    compose_paths,
+    module_build_paths,
+    package_hrefs,
+    package_paths,
+)
 from site_generator.render import (
     environment,
     index_pages,
@@ -129,12 +138,17 @@ def _index_site(settings: Settings, now: datetime, index: gather_site.IndexGathe
         counts[state] = counts.get(state, 0) + count
     state_counts = tuple(StateCount(s, state_class(s), n) for s, n in counts.items())
     overview = replace(site.overview, state_counts=state_counts)
-    return replace(site, overview=overview, package_pages=())
+    site = replace(site, overview=overview, package_pages=())
+    if index.index_pages is None:
+        return site  # every index page, built from site.packages when rendered
+    names = [p.name for p in index.data.packages]
+    top, pages = index_contexts(now, names, site.packages.packages, index.index_pages)
+    return replace(site, package_index=top, package_index_pages=pages)
 
 
 def _with_pages(packages: Iterable[PackageRow]) -> list[PackageRow]:
     """The packages that get a page: names safe as file names (the index lists the others)."""
-    return [p for p in packages if package_paths(p.namespace, p.name) is not None]
+    return [p for p in packages if package_hrefs(p.namespace, p.name) is not None]
 
 
 def _package_contexts(
@@ -188,7 +202,8 @@ def render_site(
         cutoff = (now - timedelta(days=settings.site.recent_days)).replace(tzinfo=None)
         # An incremental render writes only the dirty composes' pages: only their contents.
         composes = None if full else {d.key for d in dirty if d.kind == "compose"}
-        index = gather_site.index(reader, cutoff, composes)
+        scope = None if full else _index_scope(reader, site, dirty)
+        index = gather_site.index(reader, cutoff, composes, scope)
         ops = ops_gather.read(reader, now)  # operators page, overview health, feed, search
         clock.lap("gather")
         index_site = add_ops(_index_site(settings, now, index), ops, settings)
@@ -391,11 +406,7 @@ def _incremental(
     changed_modules = [m for m in modules if m.module_build.id in keys["module_build"]]
     contexts = list(_package_contexts(job, reader, packages, by_range=False, clock=clock))
     clock.lap("context")
-    # A package, module build, chain or compose without a page yet is new: the search
-    # index must list it.
-    hrefs = [c.href for c in contexts] + [m.module_build.href for m in changed_modules]
-    hrefs += _pipeline_hrefs(job.site, keys["chain"], keys["compose"])
-    new = any(h is not None and not site.has(PurePosixPath(h)) for h in hrefs)
+    new = index.index_pages is None  # something got its first page (_index_scope)
     pages = [
         *index_pages(job.env, job.site, new=new),
         *module_pages(job.env, changed_modules),
@@ -406,14 +417,25 @@ def _incremental(
     return site.update(pages)
 
 
-def _pipeline_hrefs(site: SiteContext, chains: set[int], composes: set[int]) -> list[str | None]:
-    """The page hrefs of the dirty chains and composes."""
-    hrefs: list[str | None] = []
-    if site.chains is not None:
-        hrefs += [c.href for c in site.chains.index.chains if c.id in chains]
-    if site.composes is not None:
-        hrefs += [c.href for c in site.composes.index.composes if c.id in composes]
-    return hrefs
+def _index_scope(
+    reader: gather_site.Reader, site: SiteDir, dirty: tuple[DirtyRow, ...]
+) -> frozenset[str] | None:
+    """The packages index pages an incremental render rewrites: those of the dirty packages.
+
+    None (every index page, and the search index) when a dirty package, module
+    build, chain or compose has no page yet: the search index must list it.
+    """
+    keys: dict[str, set[int]] = defaultdict(set)
+    for row in dirty:
+        keys[row.kind].add(row.key)
+    packages = gather_site.package_names(reader, keys["package"])
+    paths = [package_paths(p.namespace, p.name) for p in packages]
+    paths += [module_build_paths(k) for k in keys["module_build"]]
+    paths += [chain_paths(k) for k in keys["chain"]]
+    paths += [compose_paths(k) for k in keys["compose"]]
+    if any(p is not None and not site.has(p[0]) for p in paths):
+        return None
+    return frozenset(page_key(p.name) for p in packages)
 
 
 def _stats(

@@ -17,7 +17,7 @@ from site_generator.context_extras import Extras
 from site_generator.context_modules import ModuleOverview, ModulesSite, build_module_contexts
 from site_generator.context_pipeline import ChainsSite, ComposesSite, build_pipeline_contexts
 from site_generator.gather import BuildRow, Gathered, PackageRow
-from site_generator.paths import package_paths
+from site_generator.paths import package_hrefs
 from site_generator.views import (
     FAILURES,
     IN_FLIGHT,
@@ -45,6 +45,7 @@ from site_generator.views_pipeline import (
 
 if TYPE_CHECKING:
     from site_generator.operators import OpsSite, OverviewHealth
+    from site_generator.package_index import PackageIndexContext, PackageIndexPage
 
 __all__ = ["SiteContext", "build_contexts", "jsonable"]
 
@@ -121,6 +122,11 @@ class SiteContext:
     ops: OpsSite | None = None  # operators page, search index, feed: set by operators.add_ops
     chains: ChainsSite | None = None  # rebuild chains: list and detail pages
     composes: ComposesSite | None = None  # composes: list and detail pages
+    # The paged packages index (package_index): None means every page, built from
+    # ``packages`` when rendered; an incremental render sets the top page and only the
+    # index pages of the changed packages.
+    package_index: PackageIndexContext | None = None
+    package_index_pages: tuple[PackageIndexPage, ...] = ()
 
 
 def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
@@ -131,8 +137,8 @@ def _hrefs(package: PackageRow) -> tuple[str | None, str | None]:
 def _package_hrefs(namespace: str, name: str) -> tuple[str | None, str | None]:
     """Cached: called for every build view (a full render makes ~250,000 at Fedora scale),
     and validating plus building PurePosixPaths was a visible part of the context phase."""
-    paths = package_paths(namespace, name)
-    return (None, None) if paths is None else (str(paths[0]), str(paths[1]))
+    hrefs = package_hrefs(namespace, name)
+    return (None, None) if hrefs is None else hrefs
 
 
 def _build_view(

@@ -15,7 +15,7 @@ from models.component_build import FINISHED as COMPONENT_FINISHED
 from models.module_build import IN_PROGRESS
 from site_generator.context_extras import Extras
 from site_generator.gather_modules import ComponentRow, ModuleBuildRow, ModulesGathered
-from site_generator.paths import MODULES_HTML, MODULES_JSON, module_build_paths
+from site_generator.paths import MODULES_HTML, MODULES_JSON, module_build_hrefs
 from site_generator.views import HTML_ONLY, StateCount, TransitionView, opt_utc, short, utc
 from site_generator.views_modules import (
     HEIGHT,
@@ -74,7 +74,7 @@ class ModulesSite:
 
 def _component_view(row: ComponentRow, koji_web: str, known: set[int]) -> ComponentView:
     origin = row.reused_from_module_build_id
-    origin_paths = module_build_paths(origin) if origin in known else None  # type: ignore[arg-type]
+    origin_paths = module_build_hrefs(origin) if origin in known else None  # type: ignore[arg-type]
     return ComponentView(
         id=row.id,
         package=row.package,
@@ -98,7 +98,7 @@ def _component_view(row: ComponentRow, koji_web: str, known: set[int]) -> Compon
         tagged_dest=bool(row.tagged_dest),
         reused_from_id=row.reused_from_id,
         reused_from_module_build_id=origin,
-        reused_from_href=None if origin_paths is None else str(origin_paths[0]),
+        reused_from_href=None if origin_paths is None else origin_paths[0],
         updated_at=opt_utc(row.updated_at),
     )
 
@@ -106,7 +106,7 @@ def _component_view(row: ComponentRow, koji_web: str, known: set[int]) -> Compon
 def _module_view(
     row: ModuleBuildRow, components: list[ComponentView], koji_web: str
 ) -> ModuleBuildView:
-    paths = module_build_paths(row.id)
+    paths = module_build_hrefs(row.id)
     tag = row.koji_tag
     return ModuleBuildView(
         id=row.id,
@@ -131,8 +131,8 @@ def _module_view(
         submitted_at=utc(row.submitted_at),
         updated_at=utc(row.updated_at),
         completed_at=opt_utc(row.completed_at),
-        href=None if paths is None else str(paths[0]),
-        api_href=None if paths is None else str(paths[1]),
+        href=None if paths is None else paths[0],
+        api_href=None if paths is None else paths[1],
     )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Engine, create_engine, event, func, or_, s
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from models import BranchRef, Build, BuildTransition
+from models import BranchRef, Build, BuildTransition, Package
 from models.site_dirty import DirtyRow, pending
 from site_generator.gather import (
     BRANCH_REF_ORDER,
@@ -47,6 +47,7 @@ from site_generator.gather import (
 from site_generator.gather_extras import package_extras
 from site_generator.gather_modules import ModulesGathered, gather_modules
 from site_generator.gather_pipeline import gather_pipeline
+from site_generator.package_index import page_key
 from site_generator.views import IN_FLIGHT
 
 CHUNK = 1000  # packages per chunk of package pages
@@ -123,6 +124,9 @@ class IndexGathered:
 
     data: Gathered  # every package; no traces, no branch history
     build_states: dict[str, int]  # builds by state, over all builds
+    # The packages index pages whose packages' latest builds ``data.builds`` holds
+    # (None: every package's).
+    index_pages: frozenset[str] | None = None
 
 
 def _select(
@@ -142,7 +146,10 @@ def dirty(reader: Reader) -> tuple[DirtyRow, ...]:
 
 
 def index(
-    reader: Reader, cutoff: datetime, composes: Collection[int] | None = None
+    reader: Reader,
+    cutoff: datetime,
+    composes: Collection[int] | None = None,
+    index_pages: Collection[str] | None = None,
 ) -> IndexGathered:
     """Packages, the builds the index pages list, counts, modules, chains, composes.
 
@@ -150,21 +157,29 @@ def index(
 
     ``cutoff`` is naive UTC, as stored: builds updated at or after it are recent.
     ``composes``: the composes whose pages this render writes (None: all of them).
+    ``index_pages``: the packages index pages (``package_index.page_key``) this
+    render writes: only their packages' latest builds are read (None: every
+    package's; at Fedora scale ranking all 250,000 builds is most of this read).
     """
     newest = (
         func.row_number().over(partition_by=Build.package_id, order_by=BUILD_ORDER).label("newest")
     )
-    ranked = select(Build.id, newest).subquery()
-    latest = select(ranked.c.id).where(ranked.c.newest == 1)
-    listed = or_(
-        Build.state.in_(sorted(IN_FLIGHT)), Build.updated_at >= cutoff, Build.id.in_(latest)
-    )
     with reader.read() as session:
+        every = packages(session)
+        ranked_builds = select(Build.id, newest)
+        if index_pages is not None:
+            ids = [p.id for p in every if page_key(p.name) in index_pages]
+            ranked_builds = ranked_builds.where(Build.package_id.in_(ids))
+        ranked = ranked_builds.subquery()
+        latest = select(ranked.c.id).where(ranked.c.newest == 1)
+        listed = or_(
+            Build.state.in_(sorted(IN_FLIGHT)), Build.updated_at >= cutoff, Build.id.in_(latest)
+        )
         rejected_count, outbox_pending = counters(session)
         states = session.execute(select(Build.state, func.count()).group_by(Build.state))
         build_states = {state: count for state, count in states}
         data = Gathered(
-            packages=packages(session),
+            packages=every,
             builds=_select(session, BuildRow, _columns(BuildRow, Build), listed, BUILD_ORDER),
             transitions=(),
             branch_refs=(),
@@ -175,7 +190,19 @@ def index(
             modules=gather_modules(session),
             pipeline=gather_pipeline(session, composes),
         )
-    return IndexGathered(data, build_states)
+    pages = None if index_pages is None else frozenset(index_pages)
+    return IndexGathered(data, build_states, pages)
+
+
+def package_names(reader: Reader, ids: Collection[int]) -> tuple[PackageRow, ...]:
+    """The packages ``ids`` (one query; none when ``ids`` is empty)."""
+    if not ids:
+        return ()
+    with reader.read() as session:
+        rows = session.execute(
+            select(Package.id, Package.namespace, Package.name).where(Package.id.in_(sorted(ids)))
+        )
+        return tuple(PackageRow(*row) for row in rows)
 
 
 def details(reader: Reader, chunk: Sequence[PackageRow], *, by_range: bool) -> Gathered:

@@ -36,24 +36,33 @@ def valid_component(value: str) -> bool:
     return bool(_COMPONENT.fullmatch(value)) and value not in (".", "..")
 
 
-def package_paths(namespace: str, name: str) -> tuple[PurePosixPath, PurePosixPath] | None:
-    """The HTML page and JSON twin of a package, or None if its names are unsafe."""
+def package_hrefs(namespace: str, name: str) -> tuple[str, str] | None:
+    """``package_paths`` as strings, made without paths: a render needs 23,000 of them,
+    and building two PurePosixPaths each was a visible part of an incremental render.
+    (Both components are valid: no separator, never "." or "..", so nothing to normalise.)
+    """
     if not (valid_component(namespace) and valid_component(name)):
         return None
-    return (
-        PurePosixPath("packages", namespace, f"{name}.html"),
-        PurePosixPath("api/v1/packages", namespace, f"{name}.json"),
-    )
+    return f"packages/{namespace}/{name}.html", f"api/v1/packages/{namespace}/{name}.json"
+
+
+def package_paths(namespace: str, name: str) -> tuple[PurePosixPath, PurePosixPath] | None:
+    """The HTML page and JSON twin of a package, or None if its names are unsafe."""
+    hrefs = package_hrefs(namespace, name)
+    return None if hrefs is None else (PurePosixPath(hrefs[0]), PurePosixPath(hrefs[1]))
+
+
+def module_build_hrefs(module_build_id: int) -> tuple[str, str] | None:
+    """``module_build_paths`` as strings (every component view of a reused build needs one)."""
+    if type(module_build_id) is not int or module_build_id < 1:
+        return None
+    return f"modules/{module_build_id}.html", f"api/v1/module-builds/{module_build_id}.json"
 
 
 def module_build_paths(module_build_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:
     """The HTML page and JSON twin of a module build: named by its integer id, never its name."""
-    if type(module_build_id) is not int or module_build_id < 1:
-        return None
-    return (
-        PurePosixPath("modules", f"{module_build_id}.html"),
-        PurePosixPath("api/v1/module-builds", f"{module_build_id}.json"),
-    )
+    hrefs = module_build_hrefs(module_build_id)
+    return None if hrefs is None else (PurePosixPath(hrefs[0]), PurePosixPath(hrefs[1]))
 
 
 def _by_id(folder: str, api: str, row_id: int) -> tuple[PurePosixPath, PurePosixPath] | None:

@@ -25,6 +25,7 @@ from site_generator.ops_render import (
     register,
     search_pages,
 )
+from site_generator.package_index import index_contexts, page_paths
 from site_generator.paths import (
     MODULES_HTML,
     MODULES_JSON,
@@ -146,11 +147,23 @@ def overview_pages(env: Environment, site: SiteContext) -> list[Page]:
 
 
 def packages_index_pages(env: Environment, site: SiteContext) -> list[Page]:
+    """The top packages index and the index pages (all, or those ``site`` says)."""
     nav = site.modules is not None
-    return [
-        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, site.packages, modules=nav),
-        Page(PACKAGES_JSON, render_json(site.packages)),
+    top, pages = site.package_index, site.package_index_pages
+    if top is None:
+        packages = site.packages.packages
+        top, pages = index_contexts(
+            site.packages.generated_at, [p.name for p in packages], packages
+        )
+    out = [
+        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, top, modules=nav),
+        Page(PACKAGES_JSON, render_json(top)),
     ]
+    for page in pages:
+        html, api = page_paths(page.key)
+        out.append(_html(env, "package-index.html", html, api, page, modules=nav))
+        out.append(Page(api, render_json(page)))
+    return out
 
 
 def modules_index_pages(env: Environment, site: SiteContext) -> list[Page]:

@@ -21,6 +21,7 @@ SCHEMAS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, name in (
         (r"api/v1/overview\.json", "overview.schema.json"),
         (r"api/v1/packages\.json", "packages.schema.json"),
+        (r"api/v1/package-index/[^/]+\.json", "package-index.schema.json"),
         (r"api/v1/packages/[^/]+/[^/]+\.json", "package.schema.json"),
         (r"api/v1/module-builds\.json", "module-builds.schema.json"),
         (r"api/v1/module-builds/[1-9][0-9]*\.json", "module-build.schema.json"),

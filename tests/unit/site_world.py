@@ -330,3 +330,13 @@ def render(factory, out: Path):
 
 def load(out: Path, rel: str):
     return json.loads((out / rel).read_text(encoding="utf-8"))
+
+
+def listed_packages(out: Path) -> list[dict]:
+    """Every package the packages index lists: the top index's pages' twins, in order."""
+    top = json.loads((out / "api/v1/packages.json").read_text(encoding="utf-8"))
+    return [
+        row
+        for page in top["pages"]
+        for row in json.loads((out / page["api_href"]).read_text(encoding="utf-8"))["packages"]
+    ]

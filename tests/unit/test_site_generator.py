@@ -27,6 +27,7 @@ from site_generator import render_site, write
 from site_generator.gather import gather
 from site_generator.paths import Page, package_paths, valid_component
 from site_generator.render import environment
+from tests.unit.site_world import listed_packages
 
 NOW = datetime(2024, 5, 1, 12, 0)  # naive UTC, as stored
 XSS = "<script>alert(1)</script>"
@@ -43,17 +44,29 @@ def session_factory(tmp_path):
 
 def add_build(session, package, commit, state, *, at=NOW, trace=(), **extra):
     build = Build(
-        package_id=package.id, branch="rawhide", commit=commit, target="rawhide",
-        source=f"git+https://src.fedoraproject.org/{package.path}#{commit}", state=state,
-        created_at=at, updated_at=at, **extra,
+        package_id=package.id,
+        branch="rawhide",
+        commit=commit,
+        target="rawhide",
+        source=f"git+https://src.fedoraproject.org/{package.path}#{commit}",
+        state=state,
+        created_at=at,
+        updated_at=at,
+        **extra,
     )
     session.add(build)
     session.flush()
     for i, (old, new, reason) in enumerate(trace):
-        session.add(BuildTransition(
-            build_id=build.id, from_state=old, to_state=new, cause=f"msg-{build.id}-{i}",
-            reason=reason, at=at + timedelta(minutes=i),
-        ))
+        session.add(
+            BuildTransition(
+                build_id=build.id,
+                from_state=old,
+                to_state=new,
+                cause=f"msg-{build.id}-{i}",
+                reason=reason,
+                at=at + timedelta(minutes=i),
+            )
+        )
     return build
 
 
@@ -65,40 +78,94 @@ def dataset(session_factory):
         s.add_all([bash, evil])
         s.flush()
         add_build(
-            s, bash, "a" * 40, "complete", koji_task_id=1001, koji_build_id=2001,
-            nvr="bash-5.2.26-1.fc41", completed_at=NOW, reason="push by alice",
+            s,
+            bash,
+            "a" * 40,
+            "complete",
+            koji_task_id=1001,
+            koji_build_id=2001,
+            nvr="bash-5.2.26-1.fc41",
+            completed_at=NOW,
+            reason="push by alice",
             trace=[("queued", "building", ""), ("building", "complete", "koji says done")],
         )
         add_build(
-            s, bash, "b" * 40, "failed", at=NOW - timedelta(hours=1), koji_task_id=1002,
+            s,
+            bash,
+            "b" * 40,
+            "failed",
+            at=NOW - timedelta(hours=1),
+            koji_task_id=1002,
             state_reason="rpmbuild failed: %check exited 1",
             trace=[("queued", "building", ""), ("building", "failed", "task 1002 failed")],
         )
         add_build(s, bash, "c" * 40, "queued", at=NOW - timedelta(days=30))
         add_build(s, evil, "d" * 40, "canceled", pusher=XSS, state_reason=XSS)
-        s.add_all([
-            BranchRef(package_id=bash.id, branch="rawhide", old_commit="b" * 40,
-                      new_commit="a" * 40, pusher="alice", pushed_at=NOW, message_id="m1",
-                      decision="build queued for rawhide"),
-            BranchRef(package_id=bash.id, branch="private-foo", old_commit=None,
-                      new_commit="e" * 40, pusher="bob", pushed_at=NOW, message_id="m2",
-                      decision="ignored: branch private-foo maps to no koji target"),
-            BranchRef(package_id=evil.id, branch="rawhide", old_commit=None,
-                      new_commit="d" * 40, pusher=XSS, pushed_at=NOW, message_id="m3",
-                      decision=XSS),
-            RejectedMessage(message_id="r1", topic="org.fedoraproject.prod.git.receive",
-                            body='{"SECRET-RAW-BODY": 1}', headers={}, consumer="distgit",
-                            kind="invalid", reason="commit.branch missing", rejected_at=NOW),
-            OutboxMessage(message_id="o1", topic="conveyor.build.state.change.v1", body={}),
-            OutboxMessage(message_id="o2", topic="conveyor.build.state.change.v1", body={},
-                          sent_at=NOW),
-            InboxEntry(message_id="i1", topic="t", consumer="koji", outcome="handled",
-                       processed_at=NOW - timedelta(minutes=5)),
-            InboxEntry(message_id="i2", topic="t", consumer="koji", outcome="handled",
-                       processed_at=NOW),
-            InboxEntry(message_id="i3", topic="t", consumer="distgit", outcome="ignored",
-                       processed_at=NOW - timedelta(hours=2)),
-        ])
+        s.add_all(
+            [
+                BranchRef(
+                    package_id=bash.id,
+                    branch="rawhide",
+                    old_commit="b" * 40,
+                    new_commit="a" * 40,
+                    pusher="alice",
+                    pushed_at=NOW,
+                    message_id="m1",
+                    decision="build queued for rawhide",
+                ),
+                BranchRef(
+                    package_id=bash.id,
+                    branch="private-foo",
+                    old_commit=None,
+                    new_commit="e" * 40,
+                    pusher="bob",
+                    pushed_at=NOW,
+                    message_id="m2",
+                    decision="ignored: branch private-foo maps to no koji target",
+                ),
+                BranchRef(
+                    package_id=evil.id,
+                    branch="rawhide",
+                    old_commit=None,
+                    new_commit="d" * 40,
+                    pusher=XSS,
+                    pushed_at=NOW,
+                    message_id="m3",
+                    decision=XSS,
+                ),
+                RejectedMessage(
+                    message_id="r1",
+                    topic="org.fedoraproject.prod.git.receive",
+                    body='{"SECRET-RAW-BODY": 1}',
+                    headers={},
+                    consumer="distgit",
+                    kind="invalid",
+                    reason="commit.branch missing",
+                    rejected_at=NOW,
+                ),
+                OutboxMessage(message_id="o1", topic="conveyor.build.state.change.v1", body={}),
+                OutboxMessage(
+                    message_id="o2", topic="conveyor.build.state.change.v1", body={}, sent_at=NOW
+                ),
+                InboxEntry(
+                    message_id="i1",
+                    topic="t",
+                    consumer="koji",
+                    outcome="handled",
+                    processed_at=NOW - timedelta(minutes=5),
+                ),
+                InboxEntry(
+                    message_id="i2", topic="t", consumer="koji", outcome="handled", processed_at=NOW
+                ),
+                InboxEntry(
+                    message_id="i3",
+                    topic="t",
+                    consumer="distgit",
+                    outcome="ignored",
+                    processed_at=NOW - timedelta(hours=2),
+                ),
+            ]
+        )
     return session_factory
 
 
@@ -114,11 +181,19 @@ def test_pages_and_json_twins(dataset, tmp_path):
     out = tmp_path / "site"
     stats = render(dataset, out)
     # + operators page, search page, their twins, the global feed, 2 package feeds,
-    # chains and composes list pages and their twins
-    assert stats.pages == 8 + 5 + 2 + 4 and stats.skipped == 0 and stats.seconds > 0
-    for rel in ("index.html", "packages/index.html", "packages/rpms/bash.html",
-                "packages/rpms/python-evil.html", "static/style.css", "api/v1/overview.json",
-                "api/v1/packages.json", "api/v1/packages/rpms/bash.json"):
+    # chains and composes list pages and their twins, the packages index pages "B" and
+    # "python-E" and their twins
+    assert stats.pages == 8 + 5 + 2 + 4 + 4 and stats.skipped == 0 and stats.seconds > 0
+    for rel in (
+        "index.html",
+        "packages/index.html",
+        "packages/rpms/bash.html",
+        "packages/rpms/python-evil.html",
+        "static/style.css",
+        "api/v1/overview.json",
+        "api/v1/packages.json",
+        "api/v1/packages/rpms/bash.json",
+    ):
         assert (out / rel).is_file(), rel
 
     page = (out / "packages/rpms/bash.html").read_text()
@@ -155,7 +230,9 @@ def test_pages_and_json_twins(dataset, tmp_path):
     assert "transitions" not in data["recent_builds"][0]
 
     index = load(out, "api/v1/packages.json")
-    latest = {p["name"]: p["latest_build"]["state"] for p in index["packages"]}
+    assert index["package_count"] == 2
+    assert [(p["key"], p["count"]) for p in index["pages"]] == [("B", 1), ("python-E", 1)]
+    latest = {p["name"]: p["latest_build"]["state"] for p in listed_packages(out)}
     assert latest == {"bash": "complete", "python-evil": "canceled"}
     assert (out / "api/v1/packages.json").read_text() == json.dumps(
         index, sort_keys=True, separators=(",", ":")
@@ -181,10 +258,19 @@ def test_templates_never_mark_data_safe():
     assert env.from_string("{{ x }}").render(x=XSS) == "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-@pytest.mark.parametrize("namespace,name", [
-    ("rpms", "../../../escaped"), ("..", "x"), ("rpms", ".."), ("rpms", "a/b"),
-    ("rpms", "x\n"), ("/etc", "passwd"), ("rpms", "-rf"), ("rpms", "a" * 201),
-])
+@pytest.mark.parametrize(
+    "namespace,name",
+    [
+        ("rpms", "../../../escaped"),
+        ("..", "x"),
+        ("rpms", ".."),
+        ("rpms", "a/b"),
+        ("rpms", "x\n"),
+        ("/etc", "passwd"),
+        ("rpms", "-rf"),
+        ("rpms", "a" * 201),
+    ],
+)
 def test_unsafe_package_names_get_no_file(session_factory, tmp_path, caplog, namespace, name):
     with session_factory.begin() as s:
         good, bad = Package(namespace="rpms", name="bash"), Package(namespace=namespace, name=name)
@@ -198,20 +284,24 @@ def test_unsafe_package_names_get_no_file(session_factory, tmp_path, caplog, nam
     assert "no page" in caplog.text
     site = out.resolve()
     for path in set(tmp_path.rglob("*")) - before:  # only the site and its siblings
-        assert path == out.parent or path.parent == out.parent or (
-            path.resolve().is_relative_to(site)
+        assert (
+            path == out.parent or path.parent == out.parent or (path.resolve().is_relative_to(site))
         ), path
     assert not (tmp_path / "escaped.html").exists()
     assert {p.name for p in (out / "packages/rpms").iterdir()} == {"bash.html"}
-    listed = load(out, "api/v1/packages.json")["packages"]
+    listed = listed_packages(out)
     assert {(p["name"], p["href"]) for p in listed} >= {(name, None)}
     assert "unsafe one" in (out / "index.html").read_text()
 
 
 def test_write_refuses_unsafe_paths(tmp_path, caplog):
-    pages = [Page(PurePosixPath("ok.html"), "ok"), Page(PurePosixPath("../out.html"), "x"),
-             Page(PurePosixPath("/abs.html"), "x"), Page(PurePosixPath("a/./.hidden"), "x"),
-             Page(PurePosixPath("ok.html"), "twice")]
+    pages = [
+        Page(PurePosixPath("ok.html"), "ok"),
+        Page(PurePosixPath("../out.html"), "x"),
+        Page(PurePosixPath("/abs.html"), "x"),
+        Page(PurePosixPath("a/./.hidden"), "x"),
+        Page(PurePosixPath("ok.html"), "twice"),
+    ]
     with caplog.at_level(logging.WARNING):
         result = write.write_site(pages, tmp_path / "site")
     assert (result.written, result.skipped) == (1, 4)
@@ -224,7 +314,8 @@ def test_path_validation():
     assert valid_component("python-foo_bar+1.2") and not valid_component("..")
     assert not valid_component(".hidden") and not valid_component("") and not valid_component("a b")
     assert package_paths("rpms", "bash") == (
-        PurePosixPath("packages/rpms/bash.html"), PurePosixPath("api/v1/packages/rpms/bash.json")
+        PurePosixPath("packages/rpms/bash.html"),
+        PurePosixPath("api/v1/packages/rpms/bash.json"),
     )
     assert package_paths("rpms", "../x") is None
 
@@ -267,9 +358,7 @@ def test_failed_render_keeps_the_old_site(dataset, tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         render(dataset, out)
     assert out.resolve() == first.version_dir.resolve() and (out / "index.html").is_file()
-    assert [p for p in tmp_path.iterdir() if p.name.startswith(".site.v-")] == [
-        first.version_dir
-    ]
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".site.v-")] == [first.version_dir]
 
 
 def test_plain_directory_is_moved_aside_once(dataset, tmp_path):
@@ -290,8 +379,16 @@ def _populate(factory, packages: int) -> None:
             s.flush()
             add_build(s, pkg, f"{i:040x}", "failed", trace=[("queued", "failed", "no")])
             add_build(s, pkg, f"{i + 1000:040x}", "queued")
-            s.add(BranchRef(package_id=pkg.id, branch="rawhide", new_commit=f"{i:040x}",
-                            pusher="p", message_id=f"m{i}", decision="build queued"))
+            s.add(
+                BranchRef(
+                    package_id=pkg.id,
+                    branch="rawhide",
+                    new_commit=f"{i:040x}",
+                    pusher="p",
+                    message_id=f"m{i}",
+                    decision="build queued",
+                )
+            )
 
 
 def _count_queries(factory) -> int:

@@ -34,6 +34,7 @@ from site_generator.context import build_contexts
 from site_generator.gather import gather
 from site_generator.render import render_pages, static_pages
 from site_generator.write import write_site
+from tests.unit.site_world import listed_packages
 
 NOW = datetime(2024, 5, 1, 12, 0)  # naive UTC, as stored
 AWARE = NOW.replace(tzinfo=UTC)
@@ -241,7 +242,8 @@ def test_incremental_rewrites_only_the_dirty_package_and_the_indexes(world, tmp_
     rewritten = {n for n in after if after[n].st_ino != before[n].st_ino}
     zsh = of_package(after, "zsh")
     assert zsh >= {"packages/rpms/zsh.html", "api/v1/packages/rpms/zsh.json"}
-    assert rewritten == index | zsh
+    # Of the packages index pages, only zsh's ("Z"): the others list no changed package.
+    assert rewritten == index | zsh | {"package-index/Z.html", "api/v1/package-index/Z.json"}
     assert not rewritten & SEARCH_FILES  # no new package: the search index waits
     assert stats.pages == stats.files == len(rewritten)
     assert not [p for p in out.resolve().rglob(".tmp-*")]
@@ -321,7 +323,8 @@ def test_rows_marked_during_a_render_stay_for_the_next(world, tmp_path, monkeypa
     assert dirty_rows(world) == {("package", zsh, 2), ("package", dash, 1)}
     monkeypatch.setattr(site_generator, "index_pages", real)
     stats = render_site(world, SETTINGS, output_dir=out, now=AWARE, full=False)
-    assert stats.dirty == 2 and stats.pages == len(index) + 2 * per_package
+    # + the packages index pages "Z" and "D", and their twins
+    assert stats.dirty == 2 and stats.pages == len(index) + 2 * per_package + 4
     assert dirty_rows(world) == set()
 
 
@@ -412,7 +415,7 @@ def test_hostile_names_and_planted_files_stay_harmless(world, tmp_path, caplog):
     for path in set(tmp_path.rglob("*")) - before:
         assert path.resolve().is_relative_to(version), path
     assert not (tmp_path / "escaped.html").exists()
-    listed = json.loads((out / "api/v1/packages.json").read_text())["packages"]
+    listed = listed_packages(out)
     assert ("../../../escaped", None) in {(p["name"], p["href"]) for p in listed}
     assert dirty_rows(world) == set()
 

@@ -39,25 +39,45 @@ def session_factory(tmp_path):
 def add_module(s, name, stream, version, state, *, at, trace=(), **extra):
     extra.setdefault("koji_tag", f"module-{name}-{stream}-{version}-c0ffee00")
     build = ModuleBuild(
-        name=name, stream=stream, version=version, context="c0ffee00",
-        scmurl=f"git+https://src.example/modules/{name}.git?#{'9' * 40}", commit="9" * 40,
-        owner=extra.pop("owner", "alice"), modulemd="document: modulemd", state=state,
-        submitted_at=at, updated_at=at, **extra,
+        name=name,
+        stream=stream,
+        version=version,
+        context="c0ffee00",
+        scmurl=f"git+https://src.example/modules/{name}.git?#{'9' * 40}",
+        commit="9" * 40,
+        owner=extra.pop("owner", "alice"),
+        modulemd="document: modulemd",
+        state=state,
+        submitted_at=at,
+        updated_at=at,
+        **extra,
     )
     s.add(build)
     s.flush()
     for i, (old, new, reason) in enumerate(trace):
-        s.add(ModuleBuildTransition(
-            module_build_id=build.id, from_state=old, to_state=new, cause=f"msg-{build.id}-{i}",
-            reason=reason, at=at + timedelta(minutes=i),
-        ))
+        s.add(
+            ModuleBuildTransition(
+                module_build_id=build.id,
+                from_state=old,
+                to_state=new,
+                cause=f"msg-{build.id}-{i}",
+                reason=reason,
+                at=at + timedelta(minutes=i),
+            )
+        )
     return build
 
 
 def add_component(s, module, package, batch, state, **extra):
     component = ComponentBuild(
-        module_build_id=module.id, package=package, ref="rawhide", commit=f"{batch}" * 40,
-        repository=f"https://src.example/rpms/{package}", batch=batch, state=state, **extra,
+        module_build_id=module.id,
+        package=package,
+        ref="rawhide",
+        commit=f"{batch}" * 40,
+        repository=f"https://src.example/rpms/{package}",
+        batch=batch,
+        state=state,
+        **extra,
     )
     s.add(component)
     s.flush()
@@ -70,42 +90,87 @@ def dataset(session_factory):
     ids = {}
     with session_factory.begin() as s:
         old = add_module(
-            s, "nodejs", "20", 20240401000000, "ready", at=NOW - timedelta(days=30),
-            completed_at=NOW - timedelta(days=29), trace=[
-                (None, "init", "submitted by alice"), ("init", "wait", ""),
-                ("wait", "build", "batch 1"), ("build", "done", ""), ("done", "ready", ""),
+            s,
+            "nodejs",
+            "20",
+            20240401000000,
+            "ready",
+            at=NOW - timedelta(days=30),
+            completed_at=NOW - timedelta(days=29),
+            trace=[
+                (None, "init", "submitted by alice"),
+                ("init", "wait", ""),
+                ("wait", "build", "batch 1"),
+                ("build", "done", ""),
+                ("done", "ready", ""),
             ],
         )
         libuv_old = add_component(
             s, old, "libuv", 1, "complete", koji_task_id=2001, nvr="libuv-1.48-1.module"
         )
         cur = add_module(
-            s, "nodejs", "20", 20240501000000, "build", at=NOW - timedelta(hours=2), batch=2,
-            trace=[(None, "init", "submitted by alice"), ("init", "wait", "deps resolved"),
-                   ("wait", "build", "batch 1 submitted")],
+            s,
+            "nodejs",
+            "20",
+            20240501000000,
+            "build",
+            at=NOW - timedelta(hours=2),
+            batch=2,
+            trace=[
+                (None, "init", "submitted by alice"),
+                ("init", "wait", "deps resolved"),
+                ("wait", "build", "batch 1 submitted"),
+            ],
         )
         # Added out of order on purpose: the page must order by batch, then package.
         add_component(s, cur, "yarn", 3, "waiting")
         add_component(s, cur, "npm", 2, "waiting")
         add_component(s, cur, "nodejs", 2, "building", koji_task_id=3003)
         add_component(
-            s, cur, "nodejs-packaging", 1, "complete", koji_task_id=3001, koji_build_id=4001,
+            s,
+            cur,
+            "nodejs-packaging",
+            1,
+            "complete",
+            koji_task_id=3001,
+            koji_build_id=4001,
             nvr="nodejs-packaging-2021.06-1.module",
         )
         add_component(
-            s, cur, "libuv", 1, "reused", reused_from_id=libuv_old.id,
-            nvr="libuv-1.48-1.module", tagged_build=True, tagged_dest=True,
+            s,
+            cur,
+            "libuv",
+            1,
+            "reused",
+            reused_from_id=libuv_old.id,
+            nvr="libuv-1.48-1.module",
+            tagged_build=True,
+            tagged_dest=True,
         )
         evil = add_module(
-            s, "../../etc", XSS, 1, "failed", at=NOW - timedelta(hours=1), owner=XSS,
-            state_reason=f"{XSS} {UNICODE}", koji_tag='module-"><script>&x=1#',
+            s,
+            "../../etc",
+            XSS,
+            1,
+            "failed",
+            at=NOW - timedelta(hours=1),
+            owner=XSS,
+            state_reason=f"{XSS} {UNICODE}",
+            koji_tag='module-"><script>&x=1#',
             completed_at=NOW - timedelta(minutes=30),
             trace=[(None, "init", f"submitted by {XSS}"), ("init", "failed", UNICODE)],
         )
         add_component(s, evil, IMG, 1, "failed", koji_task_id=5001, state_reason=XSS)
         fresh = add_module(
-            s, "perl", "5.38", 20240501110000, "init", at=NOW - timedelta(minutes=5),
-            koji_tag=None, trace=[(None, "init", "submitted by bob")], owner="bob",
+            s,
+            "perl",
+            "5.38",
+            20240501110000,
+            "init",
+            at=NOW - timedelta(minutes=5),
+            koji_tag=None,
+            trace=[(None, "init", "submitted by bob")],
+            owner="bob",
         )
         ids = {"old": old.id, "cur": cur.id, "evil": evil.id, "fresh": fresh.id}
     session_factory.ids = ids  # type: ignore[attr-defined]
@@ -141,7 +206,12 @@ def test_list_page_and_twin(dataset, tmp_path):
     assert (cur["components_done"], cur["components_total"]) == (2, 5)  # complete + reused
     assert cur["href"] == f"modules/{ids['cur']}.html" and "state_class" not in cur
     assert {c["state"]: c["count"] for c in listing["state_counts"]} == {
-        "init": 1, "wait": 0, "build": 1, "done": 0, "ready": 1, "failed": 1,
+        "init": 1,
+        "wait": 0,
+        "build": 1,
+        "done": 0,
+        "ready": 1,
+        "failed": 1,
     }
 
     html = (out / "modules/index.html").read_text(encoding="utf-8")
@@ -154,8 +224,10 @@ def test_list_page_and_twin(dataset, tmp_path):
     assert 'class="state state-complete">ready<' in html
     assert 'class="state state-failed">failed<' in html
     assert "2 / 3" in html and "2 / 5" in html  # batch, components
-    assert html.index(">perl:") < html.index(">nodejs:20:20240501000000") < html.index(
-        ">nodejs:20:20240401000000"
+    assert (
+        html.index(">perl:")
+        < html.index(">nodejs:20:20240501000000")
+        < html.index(">nodejs:20:20240401000000")
     )  # newest first
 
 
@@ -166,14 +238,20 @@ def test_detail_groups_components_by_batch(dataset, tmp_path):
     assert twin["module_build"]["koji_tag_url"] == (
         f"{KOJI}/taginfo?tagID=module-nodejs-20-20240501000000-c0ffee00"
     )
-    batches = [(b["batch"], b["current"], [c["package"] for c in b["components"]])
-               for b in twin["batches"]]
-    assert batches == [(1, False, ["libuv", "nodejs-packaging"]), (2, True, ["nodejs", "npm"]),
-                       (3, False, ["yarn"])]
+    batches = [
+        (b["batch"], b["current"], [c["package"] for c in b["components"]]) for b in twin["batches"]
+    ]
+    assert batches == [
+        (1, False, ["libuv", "nodejs-packaging"]),
+        (2, True, ["nodejs", "npm"]),
+        (3, False, ["yarn"]),
+    ]
     libuv = twin["batches"][0]["components"][0]
     assert libuv["state"] == "reused" and libuv["reused_from_module_build_id"] == ids["old"]
     assert "timeline" not in twin and [t["to_state"] for t in twin["transitions"]] == [
-        "init", "wait", "build"
+        "init",
+        "wait",
+        "build",
     ]
 
     html = (out / f"modules/{ids['cur']}.html").read_text(encoding="utf-8")
@@ -220,8 +298,8 @@ def test_hostile_strings_are_escaped_and_stay_inside(dataset, tmp_path):
     render(dataset, out)
     site = out.resolve()
     for path in set(tmp_path.rglob("*")) - before:
-        assert path == out.parent or path.parent == out.parent or (
-            path.resolve().is_relative_to(site)
+        assert (
+            path == out.parent or path.parent == out.parent or (path.resolve().is_relative_to(site))
         ), path
     assert not any("etc" in p.name for p in tmp_path.rglob("*"))
     numbered = {f"{i}.html" for i in ids.values()}
@@ -289,8 +367,9 @@ def test_no_module_build_means_no_module_pages(session_factory, tmp_path):
     out = tmp_path / "site"
     stats = render(session_factory, out)
     # + operators page, search page, their twins, the global feed, bash's feed,
-    # the (empty) chain and compose lists and their twins
-    assert stats.pages == 6 + 5 + 1 + 4 and not (out / "modules").exists()
+    # the (empty) chain and compose lists and their twins, the packages index page "B"
+    # and its twin
+    assert stats.pages == 6 + 5 + 1 + 4 + 2 and not (out / "modules").exists()
     assert not (out / "api/v1/module-builds.json").exists()
     data = load(out, "api/v1/overview.json")["modules"]
     assert data["total"] == 0 and data["href"] is None and data["in_progress"] == []
@@ -302,7 +381,13 @@ def _populate(factory, module_builds: int) -> None:
     with factory.begin() as s:
         for i in range(module_builds):
             build = add_module(
-                s, f"mod{i}", "1", i, "build", at=NOW, batch=1,
+                s,
+                f"mod{i}",
+                "1",
+                i,
+                "build",
+                at=NOW,
+                batch=1,
                 trace=[(None, "init", ""), ("init", "wait", ""), ("wait", "build", "")],
             )
             origin = add_component(s, build, "a", 1, "building", koji_task_id=i + 1)
@@ -346,7 +431,8 @@ def test_gather_query_count_does_not_grow_with_module_builds(tmp_path):
 
 def test_paths_and_state_classes_never_come_from_data():
     assert module_build_paths(7) == (
-        PurePosixPath("modules/7.html"), PurePosixPath("api/v1/module-builds/7.json")
+        PurePosixPath("modules/7.html"),
+        PurePosixPath("api/v1/module-builds/7.json"),
     )
     for bad in (0, -1, True, "7", "../7", 7.0, None):
         assert module_build_paths(bad) is None, bad  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ import json
 import re
 
 from site_generator.ops_render import by_initial, initial
+from site_generator.package_index import page_key, page_label
+from site_generator.paths import valid_component
 from tests.unit.site_world import XSS, populate, render
 
 
@@ -92,9 +94,17 @@ def test_packages_index_by_letter(session_factory, tmp_path):
     assert re.findall(r'href="#letter-([^"]+)"', nav) == ["0", "B", "P", "Z", "other"]
     for letter in ("0", "B", "P", "Z", "other"):
         assert f'<tbody id="letter-{letter}">' in text
-    rows = re.findall(
-        r'<tr data-name="([^"]*)" data-namespace="([^"]*)" data-state="([^"]*)">', text
-    )
+    # The top page links the index pages (python-* by the letter after the prefix); they
+    # list the packages, each with its latest build.
+    pages = re.findall(r'<tr data-key="([^"]+)"><th scope="row"><a href="([^"]+)">', text)
+    assert [key for key, _ in pages] == ["0", "B", "python-E", "Z", "other"]
+    rows = []
+    for key, href in pages:
+        assert href == f"../package-index/{key}.html"
+        page = (out / "package-index" / f"{key}.html").read_text(encoding="utf-8")
+        rows += re.findall(
+            r'<tr data-name="([^"]*)" data-namespace="([^"]*)" data-state="([^"]*)">', page
+        )
     assert rows == [
         ("0ad", "rpms", "failed"),
         ("bash", "containers", "complete"),
@@ -103,6 +113,18 @@ def test_packages_index_by_letter(session_factory, tmp_path):
         ("zsh", "rpms", "building"),
         ("../../escape", "rpms", "failed"),
     ]
+
+
+def test_index_page_keys():
+    names = ("python-requests", "Python-x", "perl-Foo", "golang-github-k8s", "golang-x-net",
+             "R-foo", "libfoo", "lib", "python-", "0ad", "<x>", "zsh", "ÿ", "lib-x")  # fmt: skip
+    keys = [page_key(n) for n in names]
+    assert keys == ["python-R", "python-X", "perl-F", "golang-github-K", "golang-X", "r-F",
+                    "lib-F", "L", "P", "0", "other", "Z", "other", "lib-other"]  # fmt: skip
+    assert [page_label(k) for k in keys[:8]] == [
+        "python-R", "python-X", "perl-F", "golang-github-K", "golang-X", "R-F", "libF", "L",
+    ]  # fmt: skip
+    assert all(valid_component(k) for k in keys)  # file names, whatever the package's name
 
 
 def test_initials():
