@@ -127,11 +127,14 @@ def _contexts(settings: Settings, now: datetime, data: Gathered) -> SiteContext:
 
 def _index_site(settings: Settings, now: datetime, index: gather_site.IndexGathered) -> SiteContext:
     """The context of the index pages: counts from the database, lists from the listed builds."""
+    scope = index.index_pages
     site = build_contexts(
         index.data,
         now=now,
         recent_days=settings.site.recent_days,
         koji_web_url=settings.koji.web_url,
+        package_pages=False,
+        summarise=None if scope is None else lambda p: page_key(p.name) in scope,
     )
     counts = dict.fromkeys(STATES, 0)
     for state, count in sorted(index.build_states.items()):
@@ -203,7 +206,9 @@ def render_site(
         # An incremental render writes only the dirty composes' pages: only their contents.
         composes = None if full else {d.key for d in dirty if d.kind == "compose"}
         scope = None if full else _index_scope(reader, site, dirty)
-        index = gather_site.index(reader, cutoff, composes, scope)
+        # ... and only the dirty module builds' pages (all when something is new: search).
+        details = None if scope is None else {d.key for d in dirty if d.kind == "module_build"}
+        index = gather_site.index(reader, cutoff, composes, scope, details)
         ops = ops_gather.read(reader, now)  # operators page, overview health, feed, search
         clock.lap("gather")
         index_site = add_ops(_index_site(settings, now, index), ops, settings)

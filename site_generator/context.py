@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -141,8 +142,13 @@ def _package_hrefs(namespace: str, name: str) -> tuple[str | None, str | None]:
     return (None, None) if hrefs is None else hrefs
 
 
+def _untraced(view: BuildView) -> BuildView:
+    """The view as lists show it: without its trace (``replace`` only when it has one)."""
+    return view if view.transitions is None else replace(view, transitions=None)
+
+
 def _build_view(
-    row: BuildRow, package: PackageRow, koji_web: str, trace: tuple[TransitionView, ...]
+    row: BuildRow, package: PackageRow, koji_web: str, trace: tuple[TransitionView, ...] | None
 ) -> BuildView:
     return BuildView(
         id=row.id,
@@ -175,8 +181,21 @@ def _build_view(
 
 
 def build_contexts(
-    data: Gathered, *, now: datetime, recent_days: int, koji_web_url: str
+    data: Gathered,
+    *,
+    now: datetime,
+    recent_days: int,
+    koji_web_url: str,
+    package_pages: bool = True,
+    summarise: Callable[[PackageRow], bool] | None = None,
 ) -> SiteContext:
+    """Every page's context from ``data``.
+
+    The index part of a render (``render_site``) passes ``package_pages=False``:
+    its builds carry no trace and it needs no package page (chunks make those),
+    and ``summarise``: which packages the packages index pages it writes list
+    (None: all). At Fedora scale both skip ~23,000 objects per incremental render.
+    """
     now = utc(now)
     koji_web = koji_web_url.rstrip("/")
     packages = {p.id: p for p in data.packages}
@@ -188,7 +207,8 @@ def build_contexts(
     by_package: dict[int, list[BuildView]] = defaultdict(list)
     for row in data.builds:
         if row.package_id in packages:
-            view = _build_view(row, packages[row.package_id], koji_web, tuple(traces[row.id]))
+            trace = tuple(traces[row.id]) if package_pages else None
+            view = _build_view(row, packages[row.package_id], koji_web, trace)
             by_package[row.package_id].append(view)
     pushes: dict[int, list[PushView]] = defaultdict(list)
     for r in data.branch_refs:
@@ -208,7 +228,7 @@ def build_contexts(
 
     # Lists without traces for the overview and index: traces live on package pages.
     builds = sorted(
-        (replace(b, transitions=None) for views in by_package.values() for b in views),
+        (_untraced(b) for views in by_package.values() for b in views),
         key=lambda b: (b.updated_at, b.id),
         reverse=True,
     )
@@ -247,9 +267,11 @@ def build_contexts(
     pages: list[PackageContext] = []
     extras = Extras(data.extras)
     for package in data.packages:
+        if summarise is not None and not summarise(package):
+            continue
         href, api_href = _hrefs(package)
         views = by_package.get(package.id, [])
-        latest = replace(views[0], transitions=None) if views else None
+        latest = _untraced(views[0]) if views else None
         summaries.append(PackageSummary(package.namespace, package.name, href, api_href, latest))
         if href is None:
             log.warning(
@@ -257,6 +279,8 @@ def build_contexts(
                 package.namespace,
                 package.name,
             )
+            continue
+        if not package_pages:
             continue
         nvrs = [b.nvr for b in views if b.nvr]
         pages.append(

@@ -14,7 +14,12 @@ from urllib.parse import quote
 from models.component_build import FINISHED as COMPONENT_FINISHED
 from models.module_build import IN_PROGRESS
 from site_generator.context_extras import Extras
-from site_generator.gather_modules import ComponentRow, ModuleBuildRow, ModulesGathered
+from site_generator.gather_modules import (
+    ComponentCounts,
+    ComponentRow,
+    ModuleBuildRow,
+    ModulesGathered,
+)
 from site_generator.paths import MODULES_HTML, MODULES_JSON, module_build_hrefs
 from site_generator.views import HTML_ONLY, StateCount, TransitionView, opt_utc, short, utc
 from site_generator.views_modules import (
@@ -103,9 +108,15 @@ def _component_view(row: ComponentRow, koji_web: str, known: set[int]) -> Compon
     )
 
 
-def _module_view(
-    row: ModuleBuildRow, components: list[ComponentView], koji_web: str
-) -> ModuleBuildView:
+def _counted(components: list[ComponentView]) -> ComponentCounts:
+    return ComponentCounts(
+        max((c.batch for c in components), default=0),
+        sum(c.state in COMPONENT_FINISHED for c in components),
+        len(components),
+    )
+
+
+def _module_view(row: ModuleBuildRow, counts: ComponentCounts, koji_web: str) -> ModuleBuildView:
     paths = module_build_hrefs(row.id)
     tag = row.koji_tag
     return ModuleBuildView(
@@ -125,9 +136,9 @@ def _module_view(
         koji_tag=tag,
         koji_tag_url=None if not tag else f"{koji_web}/taginfo?tagID={quote(tag, safe='')}",
         batch=row.batch,
-        batch_count=max([row.batch, *(c.batch for c in components)]),
-        components_done=sum(c.state in COMPONENT_FINISHED for c in components),
-        components_total=len(components),
+        batch_count=max(row.batch, counts.last_batch),
+        components_done=counts.finished,
+        components_total=counts.total,
         submitted_at=utc(row.submitted_at),
         updated_at=utc(row.updated_at),
         completed_at=opt_utc(row.completed_at),
@@ -177,7 +188,17 @@ def build_module_contexts(
             TransitionView(t.from_state, t.to_state, t.cause, t.reason, utc(t.at))
         )
 
-    views = tuple(_module_view(row, components[row.id], koji_web) for row in data.module_builds)
+    counted = data.component_counts  # None: every module build's components are here
+    views = tuple(
+        _module_view(
+            row,
+            _counted(components[row.id])
+            if counted is None
+            else counted.get(row.id, ComponentCounts(0, 0, 0)),
+            koji_web,
+        )
+        for row in data.module_builds
+    )
     counts = _counts(views)
     cutoff = utc(now) - timedelta(days=recent_days)
     has_pages = bool(views)
@@ -207,6 +228,8 @@ def build_module_contexts(
     for view in views:
         if view.href is None:
             continue  # an id that is not a positive int: never guess a path
+        if counted is not None and view.id not in data.detailed:
+            continue  # its components were not read: no page this time
         trace = tuple(traces[view.id])
         nsv = f"{view.name}:{view.stream}:{view.version}"
         pages.append(

@@ -150,6 +150,7 @@ def index(
     cutoff: datetime,
     composes: Collection[int] | None = None,
     index_pages: Collection[str] | None = None,
+    module_details: Collection[int] | None = None,
 ) -> IndexGathered:
     """Packages, the builds the index pages list, counts, modules, chains, composes.
 
@@ -160,6 +161,8 @@ def index(
     ``index_pages``: the packages index pages (``package_index.page_key``) this
     render writes: only their packages' latest builds are read (None: every
     package's; at Fedora scale ranking all 250,000 builds is most of this read).
+    ``module_details``: the module builds whose pages this render writes: only
+    their components and traces are read (None: all; see ``gather_modules``).
     """
     newest = (
         func.row_number().over(partition_by=Build.package_id, order_by=BUILD_ORDER).label("newest")
@@ -187,7 +190,7 @@ def index(
             rejected_recent=recent_rejected(session),
             outbox_pending=outbox_pending,
             last_processed=last_processed(session),
-            modules=gather_modules(session),
+            modules=gather_modules(session, module_details),
             pipeline=gather_pipeline(session, composes),
         )
     pages = None if index_pages is None else frozenset(index_pages)

@@ -51,13 +51,21 @@ FAMILIES = (
 )
 
 
-@lru_cache(maxsize=1 << 16)
+# First letter (lower case) -> (prefix in lower case, the key's family part), longest first:
+# page_key runs for every package of every render, and most names start no family.
+_BY_FIRST: dict[str, tuple[tuple[str, str], ...]] = {}
+for _family in FAMILIES:
+    _entry = (_family.lower(), _family.rstrip("-").lower())
+    _BY_FIRST[_entry[0][0]] = (*_BY_FIRST.get(_entry[0][0], ()), _entry)
+
+
+@lru_cache(maxsize=1 << 16)  # three calls per package per render: scope, summaries, counts
 def page_key(name: str) -> str:
     """The index page that lists ``name``: "B", "other", "python-R", "lib-X", ..."""
-    lower = name.lower()
-    for family in FAMILIES:
-        if len(name) > len(family) and lower.startswith(family.lower()):
-            return f"{family.rstrip('-').lower()}-{initial(name[len(family) :])}"
+    lower = name[:16].lower()  # longer than any family prefix
+    for prefix, family in _BY_FIRST.get(lower[:1], ()):
+        if len(name) > len(prefix) and lower.startswith(prefix):
+            return f"{family}-{initial(name[len(prefix) :])}"
     return initial(name)
 
 

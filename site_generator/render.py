@@ -15,7 +15,14 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 
 from site_generator.context import PackageContext, SiteContext
 from site_generator.context_modules import ModuleBuildContext
@@ -57,9 +64,33 @@ def when_short(value: datetime) -> str:
     return utc(value).strftime("%m-%d %H:%M")
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates for the life of the process, keyed by name and source checksum.
+
+    Cron renders every few seconds in one process, each render with a fresh
+    environment; compiling the templates again was ~0.2 s of every incremental
+    render. Kept in memory: nothing is written to disk.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("site_generator", "templates"),
+        bytecode_cache=_COMPILED,
         autoescape=select_autoescape(("html", "xml"), default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

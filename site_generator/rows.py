@@ -5,18 +5,25 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 R = TypeVar("R")
 
 
 def select_rows(
-    session: Session, row_type: type[R], model: Any, *order: Any, limit: int = 0
+    session: Session,
+    row_type: type[R],
+    model: Any,
+    *order: Any,
+    limit: int = 0,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[R, ...]:
     """Select exactly the columns ``row_type`` declares from ``model``, in one query."""
     columns = [getattr(model, f.name) for f in fields(row_type)]  # type: ignore[arg-type]
     query = select(*columns).order_by(*order)
+    if where is not None:
+        query = query.where(where)
     if limit:
         query = query.limit(limit)
     return tuple(row_type(*row) for row in session.execute(query))

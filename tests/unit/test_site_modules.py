@@ -440,3 +440,30 @@ def test_paths_and_state_classes_never_come_from_data():
     assert module_state_class('x" onmouseover="y') == "state-unknown"
     assert component_state_class("reused") == "state-reused"
     assert component_state_class("<b>") == "state-unknown"
+
+
+def test_incremental_render_reads_only_the_dirty_module_builds_components(dataset, tmp_path):
+    """One module build changes: only its page is rewritten, yet the list's component counts
+    (counted by the database for the others) are what a full render shows."""
+    ids = dataset.ids  # type: ignore[attr-defined]
+    out, fresh = tmp_path / "site", tmp_path / "fresh"
+    render(dataset, out)
+    pages = {i: out / f"modules/{i}.html" for i in ids.values()}
+    before = {i: p.stat().st_ino for i, p in pages.items()}
+    with dataset.begin() as s:
+        component = s.query(ComponentBuild).filter_by(module_build_id=ids["cur"], package="npm")
+        npm = component.one()
+        npm.koji_task_id = 3002
+        npm.transition(s, "building", cause="m")
+    stats = render_site(dataset, SETTINGS, output_dir=out, now=NOW.replace(tzinfo=UTC), full=False)
+    assert stats.mode == "incremental" and stats.dirty == 1
+    after = {i: p.stat().st_ino for i, p in pages.items()}
+    assert {i for i in ids.values() if after[i] != before[i]} == {ids["cur"]}
+    twin = load(out, f"api/v1/module-builds/{ids['cur']}.json")
+    states = {c["package"]: c["state"] for b in twin["batches"] for c in b["components"]}
+    assert states["npm"] == "building" and len(states) == 5
+    render(dataset, fresh)
+    for rel in ("api/v1/module-builds.json", "modules/index.html", "api/v1/overview.json",
+                f"api/v1/module-builds/{ids['cur']}.json"):  # fmt: skip
+        assert (out / rel).read_text() == (fresh / rel).read_text(), rel
+    assert load(out, "api/v1/module-builds.json") == load(fresh, "api/v1/module-builds.json")
