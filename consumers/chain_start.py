@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from consumers.chain_supersede import supersede
+from consumers.compose_requests import request_chain_compose
 from consumers.context import HandlerContext
 from conveyor import scm
 from conveyor.chain_plan import ChainPlan
@@ -62,11 +63,14 @@ def complete(ctx: HandlerContext, chain: RebuildChain) -> None:
     """The whole tree is rebuilt and passed: every held module moves to ready together."""
     chain.transition(ctx.session, "complete", cause=ctx.message_id,
                      reason=f"all {len(chain.items)} module builds passed")  # fmt: skip
+    rebuilt = []
     for item in chain.items:
         module = locked_module(ctx.session, item.module_build_id) if item.module_build_id else None
         if module is not None and module.state == "done" and item.state == "passed":
             module.transition(ctx.session, "ready", cause=ctx.message_id,
                               reason=f"rebuild chain #{chain.id} complete")  # fmt: skip
+            rebuilt.append(module)
+    request_chain_compose(ctx, rebuilt, chain.id)  # the whole rebuilt tree, as one update
 
 
 def record_chain(ctx: HandlerContext, plan: ChainPlan, *, kind: str, requester: str,

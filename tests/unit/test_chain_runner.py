@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from consumers.chain_supersede import cancel_chain
-from models import OutboxMessage
+from models import Compose, OutboxMessage
 from models.chain_item import is_held
 from tests.unit.chain_world import (
     build_module,
@@ -86,6 +86,10 @@ def test_tiers_run_in_order_and_all_move_to_ready_together(world: World) -> None
     assert not _held(world, top)
     assert [b["new"] for b in _announcements(world)] == ["planned", "running", "complete"]
     assert _announcements(world)[-1]["usernames"] == ["pusher"]
+    rebuilt = {world.module(m).nsvc for m in (app1, app2, stack, top)}
+    with world.session_factory() as session:  # the whole rebuilt tree as one compose
+        compose = session.scalars(select(Compose).where(Compose.label == f"chain-{chain_id}")).one()
+        assert rebuilt <= set(compose.source.split()) and compose.source_type == "module"
 
 
 def test_a_chain_build_gets_a_new_version_above_existing_ones(world: World) -> None:
