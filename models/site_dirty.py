@@ -12,7 +12,9 @@ renderer is about to delete, and be lost until the next full render.
 
 Kinds are the pages that have one row of data behind them: ``package``
 (``packages.id``), ``module_build`` (``module_builds.id``), ``chain``
-(``rebuild_chains.id``) and ``compose`` (``composes.id``). Changes recorded by
+(``rebuild_chains.id``), ``compose`` (``composes.id``) and ``stream``
+(``module_stream_definitions.id``: a new definition; the render rewrites every
+stream page, see ``site_generator.streams``). Changes recorded by
 other aggregates' trace tables (chain and compose transitions, CI results and
 gating decisions, module stream definitions) are marked by the mapper
 listeners of ``models.site_dirty_listeners``, in the same flush.
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from models.base import Base, utcnow
 from models.branch_ref import BranchRef
 
-KINDS = frozenset({"package", "module_build", "chain", "compose"})
+KINDS = frozenset({"package", "module_build", "chain", "compose", "stream"})
 _CLEAR_BATCH = 500  # rows per DELETE statement
 
 

@@ -108,7 +108,8 @@ def _component_ref_added(
 def _definition_added(
     _mapper: object, connection: Connection, target: ModuleStreamDefinition
 ) -> None:
-    """A new definition of name:stream: its module builds' EOL/SLA."""
+    """A new definition of name:stream: its module builds' EOL/SLA, and the stream pages."""
+    mark_many(connection, "stream", [target.id])
     modules = _table("module_builds")
     query = select(modules.c.id).where(
         modules.c.name == target.name, modules.c.stream == target.stream

@@ -64,6 +64,7 @@ from site_generator.render import (
     static_pages,
 )
 from site_generator.render_pipeline import detail_pages
+from site_generator.streams import all_stream_pages, streams_changed
 from site_generator.views import STATES, StateCount, state_class, utc
 from site_generator.write import SiteDir, WriteResult, open_site
 
@@ -257,6 +258,7 @@ def _full(
     if job.site.modules is not None:
         yield from module_pages(job.env, job.site.modules.pages)
     yield from detail_pages(job.env, job.site)
+    yield from all_stream_pages(job.env, reader, job.settings, job.now, nav=nav)
     packages = list(index.data.packages)
     if WORKERS > 1 and len(packages) >= PARALLEL_FROM:
         yield from _parallel_package_pages(job, url, _with_pages(packages), workers)
@@ -412,10 +414,16 @@ def _incremental(
     contexts = list(_package_contexts(job, reader, packages, by_range=False, clock=clock))
     clock.lap("context")
     new = index.index_pages is None  # something got its first page (_index_scope)
+    nav = job.site.modules is not None
     pages = [
         *index_pages(job.env, job.site, new=new),
         *module_pages(job.env, changed_modules),
         *detail_pages(job.env, job.site, keys["chain"], keys["compose"]),
+        *(
+            all_stream_pages(job.env, reader, job.settings, job.now, nav=nav)
+            if streams_changed(dirty, site)
+            else ()
+        ),
         *package_pages(job.env, contexts, nav=job.site.modules is not None),
     ]
     clock.lap("render")

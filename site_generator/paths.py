@@ -20,6 +20,8 @@ CHAINS_HTML = PurePosixPath("chains/index.html")
 CHAINS_JSON = PurePosixPath("api/v1/chains.json")
 COMPOSES_HTML = PurePosixPath("composes/index.html")
 COMPOSES_JSON = PurePosixPath("api/v1/composes.json")
+STREAMS_HTML = PurePosixPath("streams/index.html")
+STREAMS_JSON = PurePosixPath("api/v1/streams.json")
 STATIC_DIR = PurePosixPath("static")
 
 
@@ -80,6 +82,16 @@ def compose_paths(compose_id: int) -> tuple[PurePosixPath, PurePosixPath] | None
     """The HTML page and JSON twin of a compose: named by Conveyor's integer id, never
     by the id a compose service gave it (that one comes from a message)."""
     return _by_id("composes", "composes", compose_id)
+
+
+def stream_hrefs(name: str, stream: str) -> tuple[str, str] | None:
+    """The HTML page and JSON twin of a module stream (names from modulemd: data), or None.
+
+    "index.html" as a module name would put its folder where the streams index is.
+    """
+    if not (valid_component(name) and valid_component(stream)) or name == "index.html":
+        return None
+    return f"streams/{name}/{stream}.html", f"api/v1/streams/{name}/{stream}.json"
 
 
 def root_prefix(path: PurePosixPath) -> str:

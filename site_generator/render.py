@@ -49,6 +49,7 @@ from site_generator.render_pipeline import (
     composes_index_pages,
     detail_pages,
 )
+from site_generator.render_streams import register as register_streams
 from site_generator.views import jsonable, utc
 
 
@@ -102,6 +103,7 @@ def environment() -> Environment:
     env.filters["when"] = when
     env.filters["when_short"] = when_short
     register(env)  # operators page, search, feeds (ops_render)
+    register_streams(env)  # the stream_href filter (render_streams)
     return env
 
 

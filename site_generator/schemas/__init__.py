@@ -30,6 +30,8 @@ SCHEMAS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"api/v1/composes\.json", "composes.schema.json"),
         (r"api/v1/composes/[1-9][0-9]*\.json", "compose.schema.json"),
         (r"api/v1/operators\.json", "operators.schema.json"),
+        (r"api/v1/streams\.json", "streams.schema.json"),
+        (r"api/v1/streams/[^/]+/[^/]+\.json", "stream.schema.json"),
         (r"search-index\.json", "search-index.schema.json"),
     )
 )

@@ -196,7 +196,8 @@ def test_list_page_and_twin(dataset, tmp_path):
     stats = render(dataset, out)
     # overview, packages, module, chain, compose lists: 5 pages; 4 module builds: 4 more;
     # each with a twin + operators page, search page, their twins, the global feed
-    assert stats.pages == 2 * (5 + 4) + 5 and stats.skipped == 0
+    # + the (empty) module streams list and its twin
+    assert stats.pages == 2 * (5 + 4) + 5 + 2 and stats.skipped == 0
     listing = load(out, "api/v1/module-builds.json")
     rows = listing["module_builds"]
     assert [r["id"] for r in rows] == [ids["fresh"], ids["evil"], ids["cur"], ids["old"]]
@@ -368,8 +369,8 @@ def test_no_module_build_means_no_module_pages(session_factory, tmp_path):
     stats = render(session_factory, out)
     # + operators page, search page, their twins, the global feed, bash's feed,
     # the (empty) chain and compose lists and their twins, the packages index page "B"
-    # and its twin
-    assert stats.pages == 6 + 5 + 1 + 4 + 2 and not (out / "modules").exists()
+    # and its twin, the (empty) module streams list and its twin
+    assert stats.pages == 6 + 5 + 1 + 4 + 2 + 2 and not (out / "modules").exists()
     assert not (out / "api/v1/module-builds.json").exists()
     data = load(out, "api/v1/overview.json")["modules"]
     assert data["total"] == 0 and data["href"] is None and data["in_progress"] == []
