@@ -34,6 +34,9 @@ from models.rebuild_chain import RebuildChain
 from models.test_result import TestResult
 from sandbox.broker import RabbitMQ
 from sandbox.demo import module_scenario, scenario
+from sandbox.demo_chain import GATING as CHAIN_GATING
+from sandbox.demo_chain import chain_scenario
+from sandbox.demo_compose import wait_for_composes
 from sandbox.ports import free_port
 from sandbox.system import Sandbox, SandboxOptions
 from site_generator import RenderStats, render_site
@@ -52,7 +55,8 @@ class DemoSite:
     settings: Settings
     stats: RenderStats
     timings: dict[str, float]
-    pipeline: PipelineIds  # the chain, composes and CI results added before rendering
+    pipeline: PipelineIds  # a failed chain, composes and CI results added before rendering
+    chain_id: int  # the demo's own rebuild chain (three tiers, failed on CI, resumed, complete)
 
     def module_build_id(self, name: str) -> int:
         """The scenario's own build of module ``name`` (its first): a rebuild chain started
@@ -66,6 +70,12 @@ class DemoSite:
     def module_build_count(self) -> int:
         with self.session_factory() as session:
             return session.scalar(select(func.count()).select_from(ModuleBuild)) or 0
+
+
+def _outbox_empty(box: Sandbox) -> bool:
+    with box.session_factory() as session:
+        unsent = select(func.count()).select_from(OutboxMessage)
+        return not session.scalar(unsent.where(OutboxMessage.sent_at.is_(None)))
 
 
 def _settled(box: Sandbox, builds_expected: int) -> bool:
@@ -100,7 +110,8 @@ def build_demo_site(workdir: Path, broker: RabbitMQ, koji_delay: float = 0.3) ->
 
     options = SandboxOptions(
         allowed_pushers=("alice", "bob"), koji_delay=koji_delay, api_port=free_port(),
-        reconcile_seconds=3,
+        reconcile_seconds=3, composes=True,
+        ci_outcomes={}, extra_settings={"gating": CHAIN_GATING},  # as `conveyor demo` runs
     )  # fmt: skip
     box = Sandbox(workdir / "box", options, broker=broker)
     try:
@@ -113,13 +124,20 @@ def build_demo_site(workdir: Path, broker: RabbitMQ, koji_delay: float = 0.3) ->
         module_scenario(box)
         box.wait_for(lambda: _settled(box, expected), timeout=120, what="everything to settle")
         lap("module scenario")
+        wait_for_composes(box, modules=2)  # stack's and wob's, made when they reached done
+        lap("composes")
+        chain = chain_scenario(box)  # three tiers; CI fails the middle one; a fix resumes it
+        box.wait_for(lambda: _outbox_empty(box), timeout=60, what="the last messages to leave")
+        lap("chain scenario")
     finally:
         box.stop()
     output_dir = Path(box.settings.site.output_dir)
     pipeline = add_pipeline_rows(box.session_factory)
     stats = render_site(box.session_factory, box.settings)
     timings["render"] = stats.seconds
-    return DemoSite(output_dir, box.session_factory, box.settings, stats, timings, pipeline)
+    return DemoSite(
+        output_dir, box.session_factory, box.settings, stats, timings, pipeline, chain.id
+    )
 
 
 def hostile_push(box: Sandbox) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from sqlalchemy import select
 
+from models import ComponentBuild
+from models.compose_content import ComposeContent
 from tests.e2e.browser import Browser
 from tests.e2e.pipeline_world import FAILED_ITEM, PASSED_NVR, WAITING_ITEM
 from tests.e2e.server import StaticSite
@@ -85,3 +88,38 @@ def test_ci_verdicts_on_package_and_module_pages(
     gating = reader.section("CI and gating")
     assert reader.state_of(gating) == "passed"
     assert reader.section("Compose membership").text.count("Compose ") >= 1
+
+
+def test_the_demo_chain_rebuilt_its_three_tiers(
+    reader: Browser, demo_site: StaticSite, demo: DemoSite
+) -> None:
+    """The real chain of the demo: CI failed mid's rebuild, the fix resumed it, all passed."""
+    reader.open(demo_site, f"chains/{demo.chain_id}.html")
+    assert "complete" in reader.text("h1")
+    boxes = {
+        b.get_attribute("data-tier"): b.get_attribute("data-state")
+        for b in reader.find_all("svg.chain-diagram g.item")
+    }
+    assert boxes == {"1": "passed", "2": "passed", "3": "passed"}
+    for tier, stream in ((1, "low:main"), (2, "mid:main"), (3, "top:main")):
+        row = reader.row_with(stream, reader.find(f"table#tier-{tier}"))
+        assert reader.state_of(row) == "passed"
+    trace = reader.section("State changes").text
+    assert "failed CI" in trace and "complete" in trace  # stopped at tier 2, then resumed
+
+
+def test_a_demo_module_compose_lists_the_module_rpms(
+    reader: Browser, demo_site: StaticSite, demo: DemoSite
+) -> None:
+    stack = demo.module_build_id("stack")
+    with demo.session_factory() as session:
+        query = select(ComponentBuild.nvr).where(ComponentBuild.module_build_id == stack)
+        nvrs = sorted(session.scalars(query))
+        compose_id = session.scalars(
+            select(ComposeContent.compose_id).where(ComposeContent.artifact == nvrs[0])
+        ).first()
+    assert compose_id is not None and len(nvrs) == 4
+    reader.open(demo_site, f"composes/{compose_id}.html")
+    assert "done" in reader.text("h1")
+    contents = reader.section("Contents").text
+    assert all(nvr in contents for nvr in nvrs)
