@@ -32,6 +32,8 @@ EXPECTED = {
     "modules/index.html",
     "chains/index.html",
     "composes/index.html",
+    "streams/index.html",
+    "streams/stack/main.html",  # recorded by the demo's push of modules/stack
 }
 
 _LINKS = """
