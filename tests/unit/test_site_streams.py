@@ -127,6 +127,7 @@ def test_a_stream_page_answers_like_the_cli(site):
     assert ruby["dependants"] == [] and ruby["cycles"] == [] and ruby["unresolved"] == []
     html = (site / "streams/ruby/20.html").read_text(encoding="utf-8")
     assert '<a href="../../streams/nodejs/20.html">nodejs:20</a>' in html
+    assert '<a href="../../streams/index.html">all module streams</a>' in html
 
 
 def test_the_hostile_stream_gets_no_file_and_pages_link_streams(site):
