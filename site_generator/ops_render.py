@@ -9,7 +9,6 @@ and ``package_feed_pages`` (a package page function: written with the package).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -18,9 +17,9 @@ from jinja2 import Environment
 
 from site_generator.feeds import Feed, package_feed, package_feed_href
 from site_generator.operators import OPERATORS_API, OPERATORS_HREF
-from site_generator.paths import Page, root_prefix
+from site_generator.page_text import html_page, render_json
+from site_generator.paths import Page
 from site_generator.search import SEARCH_HTML, SEARCH_INDEX, search_index
-from site_generator.views import jsonable
 
 if TYPE_CHECKING:
     from site_generator.context import PackageContext, SiteContext
@@ -50,30 +49,6 @@ def register(env: Environment) -> None:
     env.filters["by_initial"] = by_initial
 
 
-def _json(context: Any) -> str:
-    """Every JSON file is compact: indentation makes json.dumps use its slow Python encoder."""
-    return json.dumps(jsonable(context), sort_keys=True, separators=(",", ":")) + "\n"
-
-
-def _html(
-    env: Environment,
-    template: str,
-    path: PurePosixPath,
-    api: PurePosixPath,
-    context: Any,
-    nav_modules: bool,
-) -> Page:
-    root = root_prefix(path)
-    text = env.get_template(template).render(
-        page=context,
-        root=root,
-        json_href=f"{root}{api}",
-        generated_at=context.generated_at,
-        nav_modules=nav_modules,
-    )
-    return Page(path, text)
-
-
 def _feed_page(env: Environment, feed: Feed) -> Page:
     return Page(feed.path, env.get_template("feed.xml").render(feed=feed))
 
@@ -87,8 +62,8 @@ def ops_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     nav = site.modules is not None
     html, api = PurePosixPath(OPERATORS_HREF), PurePosixPath(OPERATORS_API)
     return [
-        _html(env, "operators.html", html, api, ops.operators, nav),
-        Page(api, _json(ops.operators)),
+        html_page(env, "operators.html", html, api, ops.operators, modules=nav),
+        Page(api, render_json(ops.operators)),
         _feed_page(env, ops.feed),
     ]
 
@@ -101,8 +76,8 @@ def search_pages(env: Environment, site: SiteContext) -> list[Page]:
     nav = site.modules is not None
     return [
         # The search page's "twin" is the index itself: it is what the page searches.
-        _html(env, "search.html", SEARCH_HTML, SEARCH_INDEX, search, nav),
-        Page(SEARCH_INDEX, _json(search)),
+        html_page(env, "search.html", SEARCH_HTML, SEARCH_INDEX, search, modules=nav),
+        Page(SEARCH_INDEX, render_json(search)),
     ]
 
 

@@ -7,13 +7,10 @@ except reading the package's own templates and static files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields, is_dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any
 
 from jinja2 import (
     BytecodeCache,
@@ -33,6 +30,7 @@ from site_generator.ops_render import (
     search_pages,
 )
 from site_generator.package_index import index_contexts, page_paths
+from site_generator.page_text import page_pair
 from site_generator.paths import (
     MODULES_HTML,
     MODULES_JSON,
@@ -42,7 +40,6 @@ from site_generator.paths import (
     PACKAGES_JSON,
     STATIC_DIR,
     Page,
-    root_prefix,
 )
 from site_generator.render_pipeline import (
     chains_index_pages,
@@ -50,7 +47,7 @@ from site_generator.render_pipeline import (
     detail_pages,
 )
 from site_generator.render_streams import register as register_streams
-from site_generator.views import jsonable, utc
+from site_generator.views import utc
 
 
 def iso(value: datetime) -> str:
@@ -107,76 +104,9 @@ def environment() -> Environment:
     return env
 
 
-def render_json(context: Any) -> str:
-    """Compact (no indentation): json.dumps then runs the C encoder, ~4x faster at scale."""
-    return json.dumps(_plain(context), sort_keys=True, separators=(",", ":")) + "\n"
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
-
-
-def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
-    """A dataclass's JSON fields once and for all: (name, left out when None)."""
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = tuple(
-            (f.name, bool(f.metadata.get("omit_if_none")))
-            for f in fields(cls)
-            if f.metadata.get("json", True)
-        )
-    return plan
-
-
-def _plain(value: Any) -> Any:
-    """Exactly ``views.jsonable``, with each class's field plan cached: a full render
-    converts millions of values, and ``fields()`` per object was its largest cost."""
-    cls = type(value)
-    if cls in _SCALARS:
-        return value
-    if cls is tuple or cls is list:
-        return [_plain(item) for item in value]
-    if cls in _PLANS or (is_dataclass(value) and not isinstance(value, type)):
-        out = {}
-        for name, omit_if_none in _plan(cls):
-            item = getattr(value, name)
-            if item is None:
-                if not omit_if_none:
-                    out[name] = None
-            else:
-                out[name] = _plain(item)
-        return out
-    if cls is datetime:
-        return (value if value.tzinfo is UTC else utc(value)).isoformat()
-    return jsonable(value)  # anything else: the reference conversion
-
-
-def _html(
-    env: Environment,
-    template: str,
-    path: PurePosixPath,
-    api: PurePosixPath,
-    context: Any,
-    *,
-    modules: bool = False,
-) -> Page:
-    root = root_prefix(path)
-    text = env.get_template(template).render(
-        page=context,
-        root=root,
-        json_href=f"{root}{api}",
-        generated_at=context.generated_at,
-        nav_modules=modules,  # the nav links the module pages only when they exist
-    )
-    return Page(path, text)
-
-
 def overview_pages(env: Environment, site: SiteContext) -> list[Page]:
     nav = site.modules is not None
-    return [
-        _html(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview, modules=nav),
-        Page(OVERVIEW_JSON, render_json(site.overview)),
-    ]
+    return page_pair(env, "index.html", OVERVIEW_HTML, OVERVIEW_JSON, site.overview, nav)
 
 
 def packages_index_pages(env: Environment, site: SiteContext) -> list[Page]:
@@ -188,24 +118,17 @@ def packages_index_pages(env: Environment, site: SiteContext) -> list[Page]:
         top, pages = index_contexts(
             site.packages.generated_at, [p.name for p in packages], packages
         )
-    out = [
-        _html(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, top, modules=nav),
-        Page(PACKAGES_JSON, render_json(top)),
-    ]
+    out = page_pair(env, "packages.html", PACKAGES_HTML, PACKAGES_JSON, top, nav)
     for page in pages:
         html, api = page_paths(page.key)
-        out.append(_html(env, "package-index.html", html, api, page, modules=nav))
-        out.append(Page(api, render_json(page)))
+        out += page_pair(env, "package-index.html", html, api, page, nav)
     return out
 
 
 def modules_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     if site.modules is None:
         return []
-    return [
-        _html(env, "modules.html", MODULES_HTML, MODULES_JSON, site.modules.index, modules=True),
-        Page(MODULES_JSON, render_json(site.modules.index)),
-    ]
+    return page_pair(env, "modules.html", MODULES_HTML, MODULES_JSON, site.modules.index, True)
 
 
 # The index pages: every render writes them, full or incremental, because they
@@ -241,10 +164,7 @@ def package_page(env: Environment, package: PackageContext, nav: bool) -> list[P
     if package.href is None or package.api_href is None:
         return []  # context already logged it; never guess a path
     html, api = PurePosixPath(package.href), PurePosixPath(package.api_href)
-    return [
-        _html(env, "package.html", html, api, package, modules=nav),
-        Page(api, render_json(package)),
-    ]
+    return page_pair(env, "package.html", html, api, package, nav)
 
 
 def module_page(env: Environment, detail: ModuleBuildContext) -> list[Page]:
@@ -252,10 +172,7 @@ def module_page(env: Environment, detail: ModuleBuildContext) -> list[Page]:
     if view.href is None or view.api_href is None:
         return []  # never guess a path
     html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
-    return [
-        _html(env, "module.html", html, api, detail, modules=True),
-        Page(api, render_json(detail)),
-    ]
+    return page_pair(env, "module.html", html, api, detail, True)
 
 
 # The pages of one package and of one module build: a render writes them when

@@ -8,63 +8,38 @@ full render, the dirty ones in an incremental render).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
 from site_generator.context_pipeline import ChainContext, ComposeContext
+from site_generator.page_text import page_pair
 from site_generator.paths import (
     CHAINS_HTML,
     CHAINS_JSON,
     COMPOSES_HTML,
     COMPOSES_JSON,
     Page,
-    root_prefix,
 )
-from site_generator.views import jsonable
 
 if TYPE_CHECKING:
     from site_generator.context import SiteContext
-
-
-def _json(context: Any) -> str:
-    return json.dumps(jsonable(context), sort_keys=True, separators=(",", ":")) + "\n"
-
-
-def _pages(
-    env: Environment,
-    template: str,
-    html: PurePosixPath,
-    api: PurePosixPath,
-    context: Any,
-    nav_modules: bool,
-) -> list[Page]:
-    root = root_prefix(html)
-    text = env.get_template(template).render(
-        page=context,
-        root=root,
-        json_href=f"{root}{api}",
-        generated_at=context.generated_at,
-        nav_modules=nav_modules,
-    )
-    return [Page(html, text), Page(api, _json(context))]
 
 
 def chains_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     if site.chains is None:
         return []
     nav = site.modules is not None
-    return _pages(env, "chains.html", CHAINS_HTML, CHAINS_JSON, site.chains.index, nav)
+    return page_pair(env, "chains.html", CHAINS_HTML, CHAINS_JSON, site.chains.index, nav)
 
 
 def composes_index_pages(env: Environment, site: SiteContext) -> list[Page]:
     if site.composes is None:
         return []
     nav = site.modules is not None
-    return _pages(env, "composes.html", COMPOSES_HTML, COMPOSES_JSON, site.composes.index, nav)
+    return page_pair(env, "composes.html", COMPOSES_HTML, COMPOSES_JSON, site.composes.index, nav)
 
 
 def chain_pages(env: Environment, contexts: Iterable[ChainContext], nav: bool) -> Iterator[Page]:
@@ -73,7 +48,7 @@ def chain_pages(env: Environment, contexts: Iterable[ChainContext], nav: bool) -
         if view.href is None or view.api_href is None:
             continue  # never guess a path
         html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
-        yield from _pages(env, "chain.html", html, api, detail, nav)
+        yield from page_pair(env, "chain.html", html, api, detail, nav)
 
 
 def compose_pages(
@@ -84,7 +59,7 @@ def compose_pages(
         if view.href is None or view.api_href is None:
             continue
         html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
-        yield from _pages(env, "compose.html", html, api, detail, nav)
+        yield from page_pair(env, "compose.html", html, api, detail, nav)
 
 
 def detail_pages(

@@ -8,16 +8,14 @@ filter: the page of a defined stream, or None when its name is unsafe.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import Any
 
 from jinja2 import Environment
 
 from site_generator.context_streams import StreamsSite
-from site_generator.paths import STREAMS_HTML, STREAMS_JSON, Page, root_prefix, stream_hrefs
-from site_generator.views import jsonable
+from site_generator.page_text import page_pair
+from site_generator.paths import STREAMS_HTML, STREAMS_JSON, Page, stream_hrefs
 
 
 def stream_href(name: str, stream: str) -> str | None:
@@ -30,35 +28,12 @@ def register(env: Environment) -> None:
     env.filters["stream_href"] = stream_href
 
 
-def _json(context: Any) -> str:
-    return json.dumps(jsonable(context), sort_keys=True, separators=(",", ":")) + "\n"
-
-
-def _pages(
-    env: Environment,
-    template: str,
-    html: PurePosixPath,
-    api: PurePosixPath,
-    context: Any,
-    nav_modules: bool,
-) -> list[Page]:
-    root = root_prefix(html)
-    text = env.get_template(template).render(
-        page=context,
-        root=root,
-        json_href=f"{root}{api}",
-        generated_at=context.generated_at,
-        nav_modules=nav_modules,
-    )
-    return [Page(html, text), Page(api, _json(context))]
-
-
 def stream_pages(env: Environment, site: StreamsSite, nav: bool) -> Iterator[Page]:
     """The streams index and every stream page (``nav``: the nav links the module pages)."""
-    yield from _pages(env, "streams.html", STREAMS_HTML, STREAMS_JSON, site.index, nav)
+    yield from page_pair(env, "streams.html", STREAMS_HTML, STREAMS_JSON, site.index, nav)
     for detail in site.pages:
         view = detail.stream
         if view.href is None or view.api_href is None:
             continue  # never guess a path
         html, api = PurePosixPath(view.href), PurePosixPath(view.api_href)
-        yield from _pages(env, "stream.html", html, api, detail, nav)
+        yield from page_pair(env, "stream.html", html, api, detail, nav)

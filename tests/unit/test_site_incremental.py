@@ -455,7 +455,7 @@ def test_parallel_full_render_writes_what_one_process_writes(world, tmp_path, mo
 
 def test_render_json_converts_exactly_like_jsonable(world):
     """render.py's fast conversion (field plans cached per class) equals views.jsonable."""
-    from site_generator.render import _plain
+    from site_generator.page_text import _plain
     from site_generator.views import jsonable
 
     site = build_contexts(gather(world), now=AWARE, recent_days=7, koji_web_url="https://k")
