@@ -59,6 +59,7 @@ def compose_request(body: Any, owner: str, settings: Settings) -> ComposeRequest
         seconds_to_live=seconds_to_live(body, settings),
         label=_text(body, "label"),
         compose_type=_text(body, "compose_type") or "test",
+        koji_event=koji_event(body),
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 import conveyor
 from api import auth
-from api.compose_inputs import compose_request, koji_event, seconds_to_live
+from api.compose_inputs import compose_request, seconds_to_live
 from api.compose_list import list_composes
 from api.compose_serialize import compose_json
 from api.context import deps
@@ -78,7 +78,6 @@ def post_compose() -> Response:
     _check_client(caller, settings)
     body = _json_body()
     wanted = compose_request(body, caller.user, settings)
-    event = koji_event(body)
     _check_allowed(caller, wanted.source_type, settings)
     with session_factory.begin() as session:
         try:
@@ -87,8 +86,6 @@ def post_compose() -> Response:
             )
         except service.ComposeRequestError as exc:
             raise ApiError(400, str(exc)) from exc
-        if event is not None and not reused:  # tag composes are never reused
-            compose.koji_event = event  # generation reads the tag as it was then
         result = compose_json(compose, settings.composes.base_url)
     log.info("compose #%d %s for %s", compose.id, "reused" if reused else "requested", caller.user)
     return jsonify(result)

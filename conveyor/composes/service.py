@@ -66,6 +66,7 @@ class ComposeRequest:
     compose_type: str | None = "test"
     release: str | None = None  # for the EOL check; modules default to their platform stream
     warnings: tuple[str, ...] = ()
+    koji_event: int | None = None  # a tag compose pinned to koji as it was then: never reused
 
 
 def request_compose(
@@ -95,7 +96,7 @@ def request_compose(
         "flags": sorted(set(_flags(request.flags))),
     }
     expires = utcnow() + timedelta(seconds=seconds)
-    reused = _reusable(session, inputs, tags_changed)
+    reused = None if request.koji_event is not None else _reusable(session, inputs, tags_changed)
     if reused is not None:
         reused.time_to_expire = max(reused.time_to_expire or expires, expires)
         mark_dirty(session, "compose", reused.id)  # no transition: the site's expiry moved
@@ -104,7 +105,7 @@ def request_compose(
         origin="conveyor", owner=request.owner, label=request.label,
         compose_type=request.compose_type, release=request.release,
         warnings=sorted(set(warnings) | set(request.warnings)), time_to_expire=expires,
-        **inputs,
+        koji_event=request.koji_event, **inputs,
     )  # fmt: skip
     record(session, compose, cause=cause, reason=f"requested by {request.owner}")
     return compose, False

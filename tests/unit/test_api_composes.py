@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
+from conveyor.messages import ComposeStateChangeV1
 from conveyor.settings import parse
 from models.base import utcnow
 from models.compose import Compose, locked, record
@@ -152,6 +153,12 @@ def test_a_tag_compose_pinned_to_a_koji_event(client, session_factory):
     assert response.get_json()["koji_event"] == 123456
     with session_factory() as session:
         assert session.get(Compose, response.get_json()["id"]).koji_event == 123456
+        (announced,) = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.topic == ComposeStateChangeV1.topic)
+        )
+    assert announced["compose"]["koji_event"] == 123456  # the first announcement has it too
+    again = post(client, body)  # pinned composes are never reused: a second one is made
+    assert again.get_json()["id"] != response.get_json()["id"]
 
 
 def test_seconds_to_live_is_clamped_to_the_maximum_as_odcs_does(client, settings):
