@@ -22,6 +22,7 @@ from conveyor.composes.backends import (
     Backend,
     ComposeInputs,
     GenerationFailed,
+    ModuleSource,
     Result,
     backend_for,
 )
@@ -109,24 +110,28 @@ def inputs_for(ctx: HandlerContext, compose: Compose) -> ComposeInputs:
         arches=tuple(compose.arches) or ctx.settings.composes.default_arches,
         sigkeys=tuple(compose.sigkeys),
         flags=tuple(compose.flags),
-        module_tags=_module_tags(ctx, compose) if compose.source_type == "module" else (),
+        modules=_module_sources(ctx, compose) if compose.source_type == "module" else (),
     )
 
 
-def _module_tags(ctx: HandlerContext, compose: Compose) -> tuple[tuple[str, str], ...]:
-    """NSVC -> koji tag of every module source (stored resolved at request time)."""
+def _module_sources(ctx: HandlerContext, compose: Compose) -> tuple[ModuleSource, ...]:
+    """Koji tag and modulemd of every module source (NSVCs stored resolved at request time)."""
     wanted = set(compose.sources)
     rows = ctx.session.execute(
         select(
             ModuleBuild.name, ModuleBuild.stream, ModuleBuild.version, ModuleBuild.context,
-            ModuleBuild.koji_tag,
+            ModuleBuild.koji_tag, ModuleBuild.modulemd,
         ).where(ModuleBuild.name.in_({s.split(":")[0] for s in wanted}))
     )  # fmt: skip
-    found = {f"{n}:{s}:{v}:{c}": tag for n, s, v, c, tag in rows if tag}
+    found = {
+        f"{n}:{s}:{v}:{c}": ModuleSource(f"{n}:{s}:{v}:{c}", tag, text)
+        for n, s, v, c, tag, text in rows
+        if tag
+    }
     missing = sorted(wanted - set(found))
     if missing:
         raise GenerationFailed(f"module build(s) {missing} unknown or without a koji tag")
-    return tuple(sorted((nsvc, found[nsvc]) for nsvc in wanted))
+    return tuple(found[nsvc] for nsvc in sorted(wanted))
 
 
 def _apply(ctx: HandlerContext, compose: Compose, result: Result) -> None:

@@ -51,15 +51,29 @@ def compose_report(box: Sandbox, composes: list[Compose]) -> list[str]:
             ).all()
         os_dir = Path(compose.result_repo_dir) / "x86_64" / "os"
         name = f"conveyor-{compose.id}"
+        dnf = f"dnf --repofrompath={shlex.quote(f'{name},{os_dir.as_uri()}/')} --repo={name}"
         lines += [
             f"    RPMs: {' '.join(sorted(set(rpms)))}",
             f"    repository: {os_dir}",
             f"    repo file: {compose.result_repofile}",
-            "    try it: dnf --repofrompath="
-            + shlex.quote(f"{name},{os_dir.as_uri()}/")
-            + f" --repo={name} --nogpgcheck list --available",
+            *_try_it(dnf, compose),
         ]
     return lines
+
+
+def _try_it(dnf: str, compose: Compose) -> list[str]:
+    if compose.source_type != "module":
+        return [f"    try it: {dnf} --nogpgcheck list --available"]
+    # modules.yaml is in the repodata: the RPMs show once their stream is enabled
+    return [
+        f"    try it: {dnf} module list",
+        f"            {dnf} --nogpgcheck module install {' '.join(_streams(compose))}",
+    ]
+
+
+def _streams(compose: Compose) -> list[str]:
+    """name:stream of each NSVC in the compose's source."""
+    return [shlex.quote(":".join(nsvc.split(":")[:2])) for nsvc in compose.sources]
 
 
 def show_composes(box: Sandbox, modules: int) -> None:

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(rabbitmq-server postgresql libkrb5-dev git rpm createrepo-c python3-venv chromium chromium-driver)
+DEBIAN_PACKAGES=(rabbitmq-server postgresql libkrb5-dev git rpm createrepo-c dnf python3-venv chromium chromium-driver)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 

@@ -33,6 +33,7 @@ from sandbox.demo_compose import compose_report
 from sandbox.modulemd_template import modulemd
 from sandbox.postgres import PostgreSQL
 from sandbox.system import Sandbox, SandboxOptions
+from tests.dnf import dnf
 
 pytestmark = pytest.mark.integration
 
@@ -101,6 +102,7 @@ def test_module_done_gets_a_real_repository_that_delete_and_regenerate_manage(bo
         )
         contents = {(r.kind, r.artifact) for r in rows}
     assert contents == {("module", module.nsvc)} | {("rpm", nvr) for nvr in nvrs}
+    _dnf_installs_only_after_enabling(box, compose, module, nvrs)
 
     with box.session_factory.begin() as session:
         delete(session, session.get(Compose, compose.id), "alice", cause="test")
@@ -116,6 +118,22 @@ def test_module_done_gets_a_real_repository_that_delete_and_regenerate_manage(bo
     assert _packages(again.result_repo_dir) == nvrs
     report = "\n".join(compose_report(box, [again]))  # what the demo prints
     assert "dnf --repofrompath=" in report and all(nvr in report for nvr in nvrs)
+
+
+def _dnf_installs_only_after_enabling(
+    box: Sandbox, compose: Compose, module: ModuleBuild, nvrs: set[str]
+) -> None:
+    """Real dnf reads the compose as a modular repository (modules.yaml in its repodata)."""
+    os_dir = Path(compose.result_repo_dir) / "x86_64" / "os"
+    root = Path(box.settings.composes.target_dir).parent / "dnf-root"
+    (platform,) = [key for key in module.buildrequires if key.startswith("platform:")]
+    query = ("repoquery", "--qf", "%{name}-%{version}-%{release}")
+    info = dnf(os_dir, root, "module", "info", module.nsvc, platform=platform)
+    assert f"Context          : {module.context}" in info
+    assert dnf(os_dir, root, *query, platform=platform) == ""
+    dnf(os_dir, root, "module", "enable", f"{module.name}:{module.stream}", platform=platform)
+    listed = dnf(os_dir, root, *query, platform=platform)
+    assert set(listed.split()) == nvrs
 
 
 def _module(box: Sandbox) -> ModuleBuild | None:

@@ -3,19 +3,28 @@ a real repository (createrepo_c), read back with createrepo_c's own reader."""
 
 from __future__ import annotations
 
+import gzip
+import os
 import subprocess
 from pathlib import Path
 
 import createrepo_c as cr
 import koji
 import pytest
+import yaml
 
 from conveyor.composes import koji_reads
-from conveyor.composes.backends import ComposeInputs, GenerationFailed, backend_for
+from conveyor.composes.backends import (
+    ComposeInputs,
+    GenerationFailed,
+    ModuleSource,
+    backend_for,
+)
 from conveyor.composes.backends.local import LocalBackend
 from conveyor.settings import parse
 from models import Compose
 from sandbox.kojihub import KojiHub
+from tests.dnf import dnf
 
 TAG = "f39-compose-test"
 
@@ -132,15 +141,64 @@ def test_missing_build_and_unsigned_rpms_fail_with_a_reason(backend, tmp_path):
     assert list((tmp_path / "composes").iterdir()) == []  # no half-made compose left
 
 
+APP_MODULEMD = """\
+document: modulemd
+version: 2
+data:
+  summary: An application
+  description: The application and its library.
+  license:
+    module: [MIT]
+  dependencies:
+    - buildrequires: {platform: [f39]}
+      requires: {platform: [f39]}
+  profiles:
+    default: {rpms: [hello]}
+  components:
+    rpms:
+      hello: {rationale: the app, ref: rawhide}
+"""
+
+
 def test_module_compose_reads_the_module_tags(backend, session):
     session.createTag("module-app-1-1-c0ffee00")
     session.packageListAdd("module-app-1-1-c0ffee00", "hello", owner="conveyor")
     session.tagBuild("module-app-1-1-c0ffee00", "hello-1.0-1.fc39")
-    inputs = _inputs(12, "module", ("app:1:1:c0ffee00",),
-                     module_tags=(("app:1:1:c0ffee00", "module-app-1-1-c0ffee00"),))  # fmt: skip
+    source = ModuleSource("app:1:1:c0ffee00", "module-app-1-1-c0ffee00", APP_MODULEMD)
+    inputs = _inputs(12, "module", ("app:1:1:c0ffee00",), modules=(source,))
     result = backend.generate(_compose(12, "module", "app:1:1:c0ffee00"), inputs)
-    assert _packages(Path(result.repo_dir) / "x86_64" / "os") == {"hello-1.0-1.fc39.noarch"}
+    os_dir = Path(result.repo_dir) / "x86_64" / "os"
+    assert _packages(os_dir) == {"hello-1.0-1.fc39.noarch"}
     assert ("module", "app:1:1:c0ffee00") in {(c.kind, c.artifact) for c in result.contents}
+    (document,) = _modules_yaml(os_dir)
+    assert document["data"]["artifacts"] == {"rpms": ["hello-0:1.0-1.fc39.noarch"]}
+    assert (document["data"]["version"], document["data"]["context"]) == (1, "c0ffee00")
+    assert document["data"]["arch"] == "x86_64"
+    assert sorted(os.listdir(os_dir)) == ["Packages", "repodata"]  # no stray modules.yaml
+
+
+def test_dnf_sees_the_module_and_filters_its_rpms_until_it_is_enabled(backend, session, tmp_path):
+    session.createTag("module-app-2-1-c0ffee00")
+    session.packageListAdd("module-app-2-1-c0ffee00", "hello", owner="conveyor")
+    session.tagBuild("module-app-2-1-c0ffee00", "hello-1.0-1.fc39")
+    source = ModuleSource("app:2:1:c0ffee00", "module-app-2-1-c0ffee00", APP_MODULEMD)
+    compose = _compose(14, "module", source.nsvc)
+    result = backend.generate(compose, _inputs(14, "module", (source.nsvc,), modules=(source,)))
+    os_dir, root = Path(result.repo_dir) / "x86_64" / "os", tmp_path / "dnf-root"
+    listed = dnf(os_dir, root, "module", "list").split()
+    assert listed[listed.index("app") : listed.index("app") + 4] == ["app", "2", "default", "An"]
+    assert "hello-0:1.0-1.fc39.noarch" in dnf(os_dir, root, "module", "info", "app:2")
+    assert dnf(os_dir, root, "repoquery").split() == []  # modular RPMs hidden by default
+    dnf(os_dir, root, "module", "enable", "app:2")
+    assert dnf(os_dir, root, "repoquery").split() == ["hello-0:1.0-1.fc39.noarch"]
+
+
+def _modules_yaml(os_dir: Path) -> list[dict]:
+    """The ``modules`` record of repomd.xml, read back through createrepo_c's reader."""
+    repomd = cr.Repomd(str(os_dir / "repodata" / "repomd.xml"))
+    (record,) = [r for r in repomd.records if r.type == "modules"]
+    with gzip.open(os_dir / record.location_href, "rt") as stream:
+        return list(yaml.safe_load_all(stream))
 
 
 def test_remove_refuses_anything_outside_target_dir(backend, tmp_path):

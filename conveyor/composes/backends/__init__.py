@@ -13,6 +13,7 @@ from conveyor.composes.backends.base import (
     ComposeInputs,
     Content,
     GenerationFailed,
+    ModuleSource,
     Result,
 )
 from conveyor.errors import ConfigError
@@ -38,6 +39,7 @@ __all__ = [
     "ComposeInputs",
     "Content",
     "GenerationFailed",
+    "ModuleSource",
     "Result",
     "backend_for",
 ]

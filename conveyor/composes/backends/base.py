@@ -19,6 +19,13 @@ class GenerationFailed(ConveyorError):
 
 
 @dataclass(frozen=True)
+class ModuleSource:
+    nsvc: str
+    koji_tag: str
+    modulemd: str  # as stored for the module build; the backend writes its built form
+
+
+@dataclass(frozen=True)
 class ComposeInputs:
     """Everything generation reads, resolved by the consumer from the compose row."""
 
@@ -30,7 +37,7 @@ class ComposeInputs:
     arches: tuple[str, ...] = ("x86_64",)
     sigkeys: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
-    module_tags: tuple[tuple[str, str], ...] = ()  # (NSVC, koji tag) of module sources
+    modules: tuple[ModuleSource, ...] = ()  # the module sources, resolved
 
 
 @dataclass(frozen=True)

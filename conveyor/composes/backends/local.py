@@ -2,7 +2,8 @@
 
 Layout as ODCS's: ``<target_dir>/odcs-<id>/compose/Temporary/<arch>/os/`` with
 the RPMs (hard links into koji's topdir, copies across filesystems) and
-createrepo_c's repodata, plus ``odcs-<id>.repo``. Every path is built from the
+createrepo_c's repodata (with ``modules.yaml`` for module sources, see
+``modules_yaml``), plus ``odcs-<id>.repo``. Every path is built from the
 compose id and koji's own names; nothing is run through a shell.
 """
 
@@ -18,6 +19,7 @@ import koji
 
 from conveyor.composes import koji_reads
 from conveyor.composes.backends.base import ComposeInputs, Content, GenerationFailed, Result
+from conveyor.composes.backends.modules_yaml import BuiltModule, add_to_repodata, nevra
 from conveyor.koji_client import KojiClient
 from conveyor.settings import Settings
 from models.compose import Compose
@@ -60,14 +62,14 @@ class LocalBackend:
         event = inputs.koji_event
         if event is None:
             event = koji_reads.last_event(self.session)
-        builds, modules = self._builds(inputs, event)
+        builds, tagged = self._builds(inputs, event)
         rpms = [r for r in koji_reads.build_rpms(self.session, builds) if rpm_wanted(r, inputs)]
         self.target_dir.mkdir(parents=True, exist_ok=True)
         final = compose_dir(self.target_dir, inputs.compose_id)
         staging = final.with_name(final.name + ".partial")
         _remove_tree(staging, self.target_dir)  # a redelivery starts from scratch
         try:
-            contents = self._write(staging, inputs, rpms)
+            contents = self._write(staging, inputs, rpms, tagged)
         except GenerationFailed:
             _remove_tree(staging, self.target_dir)  # a failed compose leaves no debris
             raise
@@ -79,7 +81,7 @@ class LocalBackend:
             repo_dir=str(final / "compose" / "Temporary"),
             repo_url=f"{base}$basearch/os/",
             repofile_url=f"{base}{final.name}.repo",
-            contents=tuple(modules) + tuple(contents),
+            contents=tuple(_module_contents(inputs)) + tuple(contents),
         )
 
     def remove(self, compose: Compose) -> None:
@@ -89,25 +91,25 @@ class LocalBackend:
 
     def _builds(
         self, inputs: ComposeInputs, event: int
-    ) -> tuple[list[dict[str, Any]], list[Content]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """The builds to compose, and for module sources each koji tag's builds."""
         if inputs.source_type == "build":
-            return koji_reads.builds_by_nvr(self.session, list(inputs.sources)), []
+            return koji_reads.builds_by_nvr(self.session, list(inputs.sources)), {}
         if inputs.source_type == "tag":
             inherit = "no_inheritance" not in inputs.flags
             tagged = koji_reads.tagged_builds(
                 self.session, list(inputs.sources), event, inherit=inherit
             )
-            return [b for tag in inputs.sources for b in tagged[tag]], []
+            return [b for tag in inputs.sources for b in tagged[tag]], {}
         if inputs.source_type == "module":
-            tags = [tag for _, tag in inputs.module_tags]
+            tags = [module.koji_tag for module in inputs.modules]
             tagged = koji_reads.tagged_builds(self.session, tags, event, inherit=False)
-            modules = [
-                Content("module", nsvc, nsvc.split(":")[0]) for nsvc, _ in inputs.module_tags
-            ]
-            return [b for tag in tags for b in tagged[tag]], modules
+            return [b for tag in tags for b in tagged[tag]], tagged
         raise GenerationFailed(f"the local backend cannot make {inputs.source_type} composes")
 
-    def _write(self, root: Path, inputs: ComposeInputs, rpms: list[dict]) -> list[Content]:
+    def _write(
+        self, root: Path, inputs: ComposeInputs, rpms: list[dict], tagged: dict[str, list[dict]]
+    ) -> list[Content]:
         temporary = root / "compose" / "Temporary"
         contents: list[Content] = []
         for arch in inputs.arches:
@@ -119,6 +121,7 @@ class LocalBackend:
                     _link(self._rpm_file(rpm, inputs.sigkeys), packages)
                     contents.append(Content("rpm", rpm["build_nvr"], rpm["name"], rpm["arch"]))
             _createrepo(os_dir)
+            add_to_repodata(os_dir, _built_modules(inputs, tagged, rpms, arch), arch)
         baseurl = f"{self.settings.base_url}{root.name.removesuffix('.partial')}"
         repo = _REPO_FILE.format(
             id=inputs.compose_id, baseurl=f"{baseurl}/compose/Temporary/$basearch/os/"
@@ -139,6 +142,25 @@ class LocalBackend:
         if not path.is_file():
             raise GenerationFailed(f"RPM file missing in koji's topdir: {path}")
         return path
+
+
+def _module_contents(inputs: ComposeInputs) -> list[Content]:
+    return [Content("module", m.nsvc, m.nsvc.split(":")[0]) for m in inputs.modules]
+
+
+def _built_modules(
+    inputs: ComposeInputs, tagged: dict[str, list[dict]], rpms: list[dict], arch: str
+) -> list[BuiltModule]:
+    """Each module source with the RPMs of its koji tag that this arch's repository holds."""
+    built = []
+    for module in inputs.modules:
+        build_ids = {build["id"] for build in tagged.get(module.koji_tag, ())}
+        nevras = tuple(
+            nevra(rpm) for rpm in rpms
+            if rpm["build"]["id"] in build_ids and rpm["arch"] in (arch, "noarch")
+        )  # fmt: skip
+        built.append(BuiltModule(module.nsvc, module.modulemd, nevras))
+    return built
 
 
 def rpm_wanted(rpm: dict, inputs: ComposeInputs) -> bool:
