@@ -20,7 +20,14 @@ Deterministic for a seed. What it holds, by default (``Scale``):
   the last week (a few rows pending), the inbox of the last week (see
   bench/README.md: nothing prunes the inbox yet).
 
-Composes are not generated: Conveyor has no compose model yet.
+* What the pipeline pages show (each part in its own module, drawing from its
+  own random stream so the tables above stay the same for a seed):
+  ``site_dataset_streams`` ~1,000 module stream definitions with modulemd v2
+  dependencies rooted at ``platform:fNN`` and component refs;
+  ``site_dataset_composes`` 5,000 composes with contents and traces;
+  ``site_dataset_chains`` 50 rebuild chains with tiers, items and traces;
+  ``site_dataset_ci`` CI results and gating decisions of builds and module
+  builds.
 
 Rows are generated as tuples in table column order and loaded with one
 ``executemany`` per table on SQLite and ``COPY ... FROM STDIN`` on
@@ -34,11 +41,12 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from bench import site_dataset_chains, site_dataset_ci, site_dataset_composes, site_dataset_streams
 from conveyor.db import normalize_url
 from models.migrations import upgrade
 
@@ -114,6 +122,9 @@ class Scale:
     in_flight: int = 250  # queued or building right now
     months: float = 15.0
     rejected: int = 300
+    streams: int = 1_000  # module streams the knower has a definition of
+    composes: int = 5_000
+    chains: int = 50
     seed: int = 20241101
 
 
@@ -154,6 +165,10 @@ COLUMNS = {
     "outbox": ("id", "message_id", "topic", "body", "created_at", "sent_at", "attempts",
                "last_error"),
     "inbox": ("message_id", "topic", "consumer", "outcome", "processed_at"),
+    **site_dataset_streams.COLUMNS,
+    **site_dataset_composes.COLUMNS,
+    **site_dataset_chains.COLUMNS,
+    **site_dataset_ci.COLUMNS,
 }  # fmt: skip
 
 
@@ -298,7 +313,17 @@ def generate(scale: Scale, now: datetime) -> Tables:
                 ))  # fmt: skip
     _modules(rng, scale, tables, start, now, packagers, names)
     _operations(rng, scale, tables, now)
+    _pipeline(scale, tables, names, start, now)
     return tables
+
+
+def _pipeline(scale: Scale, tables: Tables, names: list[str], start: datetime, now: datetime):
+    """Stream knowledge, composes, chains, CI: after the builds and module builds they name."""
+    seed = scale.seed
+    graph = site_dataset_streams.generate_streams(seed, scale.streams, tables, names, start, now)
+    site_dataset_composes.generate_composes(seed, scale.composes, tables, graph, start, now)
+    site_dataset_chains.generate_chains(seed, scale.chains, tables, graph, start, now)
+    site_dataset_ci.generate_ci(seed, tables, now)
 
 
 def _modules(
@@ -420,6 +445,8 @@ def _operations(rng: random.Random, scale: Scale, tables: Tables, now: datetime)
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy stores
+    if isinstance(value, date):
+        return value.isoformat()  # a module stream's EOL
     if isinstance(value, bool):
         return int(value)
     return value
