@@ -5,12 +5,22 @@ Every answer comes from the one graph ``gather_streams`` loaded. Lists of
 links the HTML puts on them live in an HTML-only map, so the JSON twin stays
 the CLI's plain answer. A stream whose name or stream is not safe as a file
 name is listed, unlinked, and gets no page (logged).
+
+Transitive answers are bounded: on a deep graph (each stream buildrequiring
+the previous few) every page would list most of the graph, and the pages
+together grow with the square of the streams. The JSON twin keeps each
+transitive list's first ``JSON_LIMIT`` streams (sorted, so still the CLI's
+order), with the total and ``truncated``; the HTML lists the first
+``HTML_LIMIT`` and names the ``conveyor deps ... --json`` command that prints
+them all. Direct lists stay whole: together they are as big as the graph's
+edges, not its square.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +31,8 @@ from site_generator.paths import module_build_hrefs, package_hrefs, stream_hrefs
 from site_generator.views import HTML_ONLY, utc
 
 log = logging.getLogger(__name__)
+HTML_LIMIT = 200  # transitive streams a stream's HTML page lists, per list
+JSON_LIMIT = 1_000  # and its JSON twin (Fedora's whole graph is about this size)
 
 
 @dataclass(frozen=True)
@@ -62,21 +74,33 @@ class SourceView:
 
 
 @dataclass(frozen=True)
+class TransitiveCounts:
+    """How many streams each transitive answer has, listed in full or not."""
+
+    requires: int
+    buildrequires: int
+    dependants: int
+
+
+@dataclass(frozen=True)
 class StreamContext:
     generated_at: datetime
     stream: StreamSummaryView
     requires: tuple[str, ...]
-    requires_transitive: tuple[str, ...]
+    requires_transitive: tuple[str, ...]  # sorted, the first JSON_LIMIT
     buildrequires: tuple[str, ...]
     buildrequires_transitive: tuple[str, ...]
     dependants: tuple[str, ...]
     dependants_transitive: tuple[str, ...]
+    transitive_counts: TransitiveCounts
+    truncated: bool  # some transitive list holds only its first JSON_LIMIT streams
     components: tuple[ComponentView, ...]  # by rpm
     servicelevels: tuple[ServiceLevelView, ...]  # by name
     source: SourceView | None
     unresolved: tuple[str, ...]  # modules whose stream list matched no known stream
     cycles: tuple[tuple[str, ...], ...]  # the cycles this stream is part of
     hrefs: Mapping[str, str] = field(metadata=HTML_ONLY)  # ns -> stream page, when it has one
+    html_limit: int = field(default=HTML_LIMIT, metadata=HTML_ONLY)
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,13 @@ def _source(data: StreamsGathered, ns: str) -> SourceView | None:
     )
 
 
+def first(streams: Set[str], limit: int = JSON_LIMIT) -> tuple[str, ...]:
+    """The first ``limit`` of ``streams`` in sorted order (without sorting them all)."""
+    if len(streams) <= limit:
+        return tuple(sorted(streams))
+    return tuple(heapq.nsmallest(limit, streams))
+
+
 def _page(
     data: StreamsGathered,
     view: StreamSummaryView,
@@ -152,15 +183,20 @@ def _page(
 ) -> StreamContext:
     graph, ns = data.graph, view.ns
     levels = sorted(graph.servicelevels(ns).items())
+    requires, buildrequires = graph.requires(ns), graph.buildrequires(ns)
+    dependants = graph.dependants(ns)
+    counts = TransitiveCounts(len(requires), len(buildrequires), len(dependants))
     return StreamContext(
         generated_at=now,
         stream=view,
         requires=tuple(sorted(graph.requires(ns, direct=True))),
-        requires_transitive=tuple(sorted(graph.requires(ns))),
+        requires_transitive=first(requires),
         buildrequires=tuple(sorted(graph.buildrequires(ns, direct=True))),
-        buildrequires_transitive=tuple(sorted(graph.buildrequires(ns))),
+        buildrequires_transitive=first(buildrequires),
         dependants=tuple(sorted(graph.dependants(ns, direct=True))),
-        dependants_transitive=tuple(sorted(graph.dependants(ns))),
+        dependants_transitive=first(dependants),
+        transitive_counts=counts,
+        truncated=max(counts.requires, counts.buildrequires, counts.dependants) > JSON_LIMIT,
         components=_components(data, ns),
         servicelevels=tuple(ServiceLevelView(n, e) for n, e in levels),
         source=_source(data, ns),

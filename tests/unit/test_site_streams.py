@@ -16,14 +16,22 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from sqlalchemy import event
 
+from conveyor.deps.graph import DepGraph
 from conveyor.deps.load import LoadReport, load_text
 from models.module_dependency import ModuleDependency
 from models.module_stream import ModuleStreamDefinition
 from models.package import Package
 from models.site_dirty import mark_dirty
 from site_generator import INCREMENTAL, render_site, schemas
-from site_generator.context_streams import build_streams
-from site_generator.gather_streams import gather_streams
+from site_generator.context_streams import (
+    HTML_LIMIT,
+    JSON_LIMIT,
+    StreamsSite,
+    TransitiveCounts,
+    build_streams,
+    first,
+)
+from site_generator.gather_streams import StreamsGathered, gather_streams
 from site_generator.paths import stream_hrefs
 from site_generator.render import environment
 from site_generator.render_streams import stream_pages
@@ -255,3 +263,56 @@ def test_an_unrelated_change_leaves_the_stream_pages_alone(session_factory, site
     before = NOW.replace(tzinfo=UTC).isoformat()
     assert load(site, "api/v1/streams.json")["generated_at"] == before
     assert load(site, "api/v1/streams/nodejs/20.json")["generated_at"] == before
+
+
+# -- bounded transitive answers on a deep graph -------------------------------------------
+
+
+def _deep_site(count: int):
+    """Each stream buildrequires the previous three: transitive answers grow with the graph."""
+    nodes = [f"m{i:04d}:1" for i in range(count)]
+    edges = [(nodes[i], "buildrequires", nodes[j]) for i in range(count)
+             for j in range(max(0, i - 3), i)]  # fmt: skip
+    data = StreamsGathered(graph=DepGraph.from_edges(edges, defined=nodes))
+    return nodes, build_streams(data, now=NOW.replace(tzinfo=UTC))
+
+
+def test_deep_graph_pages_are_bounded_with_counts_and_the_cli_named():
+    nodes, site = _deep_site(JSON_LIMIT + 150)
+    pages = {p.stream.ns: p for p in site.pages}
+    top, bottom, small, mid = (pages[nodes[i]] for i in (-1, 0, 5, 600))
+    assert top.transitive_counts.buildrequires == len(nodes) - 1
+    assert top.buildrequires_transitive == tuple(sorted(nodes[:-1]))[:JSON_LIMIT]
+    assert top.truncated and bottom.truncated and small.truncated  # 1,144 dependants
+    assert not mid.truncated and len(mid.dependants_transitive) == len(nodes) - 601
+    assert bottom.transitive_counts.dependants == len(nodes) - 1
+    assert small.buildrequires_transitive == tuple(nodes[:5]) and small.transitive_counts == (
+        TransitiveCounts(requires=0, buildrequires=5, dependants=len(nodes) - 6)
+    )
+    one = StreamsSite(site.index, (top, small, mid), site.hrefs)
+    rendered = {str(p.path): p.content for p in stream_pages(environment(), one, nav=True)}
+    document = json.loads(rendered[f"api/v1/streams/m{len(nodes) - 1:04d}/1.json"])
+    _valid("stream.schema.json", document)
+    assert len(document["buildrequires_transitive"]) == JSON_LIMIT and document["truncated"]
+    assert document["transitive_counts"]["buildrequires"] == len(nodes) - 1
+    html = rendered[f"streams/m{len(nodes) - 1:04d}/1.html"]
+    section = html.split('id="h-buildrequires"')[1].split("</section>")[0]
+    assert section.count("<li>") == 3 + HTML_LIMIT  # direct three, then the first HTML_LIMIT
+    more = len(nodes) - 1 - HTML_LIMIT
+    assert f"and {more} more: {len(nodes) - 1} in all" in section
+    assert f"its JSON twin the first {JSON_LIMIT}" in section
+    assert "conveyor deps buildrequires <bdi>m1149:1</bdi> --json" in section
+    small_html = rendered["streams/m0005/1.html"]
+    assert "more:" not in small_html.split('id="h-buildrequires"')[1].split("</section>")[0]
+    _valid("stream.schema.json", json.loads(rendered["api/v1/streams/m0005/1.json"]))
+    mid_json = json.loads(rendered["api/v1/streams/m0600/1.json"])
+    assert not mid_json["truncated"] and len(mid_json["buildrequires_transitive"]) == 600
+    mid_html = rendered["streams/m0600/1.html"].split('id="h-buildrequires"')[1]
+    assert f"and {600 - HTML_LIMIT} more: 600 in all" in mid_html.split("</section>")[0]
+    assert "its JSON twin the first" not in mid_html.split("</section>")[0]
+
+
+def test_first_is_the_sorted_prefix():
+    streams = frozenset(f"s:{i}" for i in range(50))
+    assert first(streams, 7) == tuple(sorted(streams))[:7]
+    assert first(streams, 80) == tuple(sorted(streams))
