@@ -1,4 +1,4 @@
-"""The artifact search index: packages, build NVRs, module NSVCs, chains, composes.
+"""The artifact search index: packages, build NVRs, module NSVCs, streams, chains, composes.
 
 ``search-index.json`` is fetched by ``static/search.js`` in the visitor's
 browser (no server, no CDN): an exact label jumps to its page, a prefix lists
@@ -15,15 +15,24 @@ gives a package or module build its first page; other incremental renders
 leave it as it is (rebuilding megabytes for every change would cost more than
 the change). So a new NVR or a module build's new state reaches the index
 within ``cron.site_full_render_minutes``; new packages and module builds at once.
+
+Module streams (``name:stream``, linking ``streams/<name>/<stream>.html``) are
+those of the module builds the site shows whose stream has a current
+definition (the module build's ``lifecycle`` is read from it): those have a
+stream page. A caller that has read every defined stream may pass them too
+(``search_index(site, streams=...)``); a stream defined but never built and
+not passed is found through its module builds' page once it is built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from site_generator.paths import stream_hrefs
 from site_generator.views import BuildView
 
 if TYPE_CHECKING:
@@ -31,10 +40,14 @@ if TYPE_CHECKING:
 
 SEARCH_HTML = PurePosixPath("search.html")
 SEARCH_INDEX = PurePosixPath("search-index.json")
-KINDS = ("package", "build", "module", "chain", "compose")  # the order suggestions are listed in
+# the order suggestions are listed in
+KINDS = ("package", "build", "module", "stream", "chain", "compose")
 # The newest composes listed (label: its source; detail: "compose <id>", what a visitor
 # types to find one by id): at Fedora scale thousands, most of them long removed.
 MAX_COMPOSES = 2_000
+# Fedora has about a thousand streams; a graph a hundred times bigger still lists its
+# first ones (by name) rather than a file a browser chokes on.
+MAX_STREAMS = 20_000
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,27 @@ def _entries(site: SiteContext) -> list[SearchEntry]:
     return entries
 
 
+def _stream_entries(site: SiteContext, streams: Iterable[tuple[str, str]]) -> list[SearchEntry]:
+    """One entry per module stream that has a page; detail: its newest build's state."""
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    defined = set(streams)
+    for page in site.modules.pages if site.modules is not None else ():
+        m = page.module_build
+        key = (m.name, m.stream)
+        if page.lifecycle is not None:  # read from the stream's current definition
+            defined.add(key)
+        if m.id > newest.get(key, (0, ""))[0]:
+            newest[key] = (m.id, m.state)
+    entries = []
+    for name, stream in sorted(defined)[:MAX_STREAMS]:
+        hrefs = stream_hrefs(name, stream)  # None: unsafe as a file name, so no page
+        if hrefs is not None:
+            built = newest.get((name, stream))
+            detail = "no module build yet" if built is None else f"newest build {built[1]}"
+            entries.append(SearchEntry("stream", f"{name}:{stream}", hrefs[0], detail))
+    return entries
+
+
 def _pipeline_entries(site: SiteContext) -> list[SearchEntry]:
     """Rebuild chains by id, composes by source and id (the newest ``MAX_COMPOSES``)."""
     entries = []
@@ -104,8 +138,10 @@ def _pipeline_entries(site: SiteContext) -> list[SearchEntry]:
     return entries
 
 
-def search_index(site: SiteContext) -> SearchIndex:
-    """Sorted so the file only changes when an entry does."""
+def search_index(site: SiteContext, streams: Iterable[tuple[str, str]] = ()) -> SearchIndex:
+    """Sorted so the file only changes when an entry does; ``streams``: (name, stream) pairs
+    with a current definition, beyond those of the site's module builds."""
     order = {kind: i for i, kind in enumerate(KINDS)}
-    entries = sorted(_entries(site), key=lambda e: (order[e.kind], e.label, e.href))
+    found = [*_entries(site), *_stream_entries(site, streams)]
+    entries = sorted(found, key=lambda e: (order[e.kind], e.label, e.href))
     return SearchIndex(site.overview.generated_at, tuple(entries))

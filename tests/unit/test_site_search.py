@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from site_generator.ops_render import by_initial, initial
 from site_generator.package_index import page_key, page_label
-from site_generator.paths import valid_component
+from site_generator.paths import stream_hrefs, valid_component
+from site_generator.search import MAX_STREAMS, search_index
 from tests.unit.site_world import XSS, populate, render
 
 
@@ -32,6 +35,9 @@ def test_index_lists_packages_builds_and_modules(session_factory, tmp_path):
         ("module", "nodejs:20:20240401000000:c0ffee00", f"modules/{ids['ready']}.html"),
         ("module", "perl:20:20240401000000:c0ffee00", f"modules/{ids['broken']}.html"),
         ("module", "ruby:20:20240401000000:c0ffee00", f"modules/{ids['stuck']}.html"),
+        ("stream", "nodejs:20", "streams/nodejs/20.html"),
+        ("stream", "perl:20", "streams/perl/20.html"),
+        ("stream", "ruby:20", "streams/ruby/20.html"),
         ("chain", f"chain {ids['chain']}", f"chains/{ids['chain']}.html"),
         ("chain", f"chain {ids['running_chain']}", f"chains/{ids['running_chain']}.html"),
         ("compose", "nodejs:20", f"composes/{ids['compose_done']}.html"),
@@ -39,7 +45,7 @@ def test_index_lists_packages_builds_and_modules(session_factory, tmp_path):
         ("compose", f"bash-5.2.27-1.fc41 {XSS}", f"composes/{ids['compose_failed']}.html"),
         ("compose", "f41-updates", f"composes/{ids['compose_generating']}.html"),
     }  # no entry for the package without a page, none for builds without an NVR
-    order = {"package": 0, "build": 1, "module": 2, "chain": 3, "compose": 4}
+    order = {"package": 0, "build": 1, "module": 2, "stream": 3, "chain": 4, "compose": 5}
     keys = [(order[e["kind"]], e["label"], e["href"]) for e in entries]
     assert keys == sorted(keys)
     for e in entries:  # every href lands on a page, and on the right row of it
@@ -49,6 +55,7 @@ def test_index_lists_packages_builds_and_modules(session_factory, tmp_path):
     details = {e["label"]: e["detail"] for e in entries if e["kind"] != "package"}
     assert details["bash-5.2.27-1.fc41"] == "rpms/bash, rawhide: failed"
     assert details["perl:20:20240401000000:c0ffee00"] == "failed"
+    assert details["perl:20"] == "newest build failed"
 
 
 def test_search_page_and_script(session_factory, tmp_path):
@@ -148,3 +155,44 @@ def test_initials():
         ("B", ["b1", "b2"]),
         ("other", [".x"]),
     ]
+
+
+def _bare_site(modules=None):
+    """A site context with nothing but module builds (duck-typed: search reads only these)."""
+    overview = SimpleNamespace(
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC), in_flight=(), recent_builds=(),
+        recent_failures=(),
+    )  # fmt: skip
+    return SimpleNamespace(
+        overview=overview, packages=SimpleNamespace(packages=()), package_pages=(),
+        modules=modules, chains=None, composes=None,
+    )  # fmt: skip
+
+
+def _module_page(build_id: int, name: str, stream: str, state: str, defined: bool):
+    build = SimpleNamespace(id=build_id, name=name, stream=stream, state=state, href=None,
+                            nsvc=f"{name}:{stream}:1:c0ffee00")  # fmt: skip
+    return SimpleNamespace(module_build=build, batches=(), lifecycle=object() if defined else None)
+
+
+def test_streams_with_a_page_are_indexed_by_name_and_stream():
+    pages = (
+        _module_page(1, "nodejs", "20", "failed", True),
+        _module_page(2, "nodejs", "20", "ready", True),  # the newest build says
+        _module_page(3, "gone", "1", "ready", False),  # no current definition: no page
+        _module_page(4, "..", "1", "ready", True),  # unsafe as a file name: no page
+    )
+    index = search_index(_bare_site(SimpleNamespace(pages=pages)), streams=[("perl", "5.30")])
+    streams = [(e.label, e.href, e.detail) for e in index.entries if e.kind == "stream"]
+    assert streams == [
+        ("nodejs:20", "streams/nodejs/20.html", "newest build ready"),
+        ("perl:5.30", "streams/perl/5.30.html", "no module build yet"),
+    ]
+    for label, href, _ in streams:  # the stream pages' own safe-path helper made them
+        assert stream_hrefs(*label.split(":"))[0] == href
+
+
+def test_stream_entries_are_bounded():
+    many = [(f"m{i:05d}", "1") for i in range(MAX_STREAMS + 10)]
+    entries = [e for e in search_index(_bare_site(), streams=many).entries if e.kind == "stream"]
+    assert len(entries) == MAX_STREAMS and entries[0].label == "m00000:1"
