@@ -1,7 +1,8 @@
 """The status site at Fedora scale: full render, re-render after one change, the data layer's cost.
 
     .venv/bin/python -m bench.site_scale [--database sqlite|postgresql|both]
-        [--packages 23000] [--builds 250000] [--module-builds 1000] [--changes 3] [--keep]
+        [--packages 23000] [--builds 250000] [--module-builds 1000] [--streams 1000]
+        [--composes 5000] [--chains 50] [--changes 3] [--keep]
 
 For each database: generate the dataset (``bench.site_dataset``: 23,000
 packages, 250,000 builds with their traces and pushes, 1,000 module builds;
@@ -299,10 +300,16 @@ def main() -> None:
     parser.add_argument("--packages", type=int, default=Scale.packages)
     parser.add_argument("--builds", type=int, default=Scale.builds)
     parser.add_argument("--module-builds", type=int, default=Scale.module_builds)
+    parser.add_argument("--streams", type=int, default=Scale.streams)
+    parser.add_argument("--composes", type=int, default=Scale.composes)
+    parser.add_argument("--chains", type=int, default=Scale.chains)
     parser.add_argument("--changes", type=int, default=3)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    scale = Scale(packages=args.packages, builds=args.builds, module_builds=args.module_builds)
+    scale = Scale(
+        packages=args.packages, builds=args.builds, module_builds=args.module_builds,
+        streams=args.streams, composes=args.composes, chains=args.chains,
+    )  # fmt: skip
     print(f"bench.site_scale: {scale}")
     print(f"load average before: {load_average()}")
     work = scratch_dir("conveyor-site-scale-")
