@@ -21,6 +21,8 @@ from jinja2 import (
 )
 from jinja2.bccache import Bucket
 
+from site_generator import cells
+from site_generator.cells import iso, when
 from site_generator.context import PackageContext, SiteContext
 from site_generator.context_modules import ModuleBuildContext
 from site_generator.ops_render import (
@@ -48,14 +50,6 @@ from site_generator.render_pipeline import (
 )
 from site_generator.render_streams import register as register_streams
 from site_generator.views import utc
-
-
-def iso(value: datetime) -> str:
-    return utc(value).isoformat()
-
-
-def when(value: datetime) -> str:
-    return utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def when_short(value: datetime) -> str:
@@ -99,6 +93,7 @@ def environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["when"] = when
     env.filters["when_short"] = when_short
+    cells.register(env)  # time cells, state badges, koji links (filters, not macros)
     register(env)  # operators page, search, feeds (ops_render)
     register_streams(env)  # the stream_href filter (render_streams)
     return env
