@@ -87,14 +87,8 @@ def child_render(url: str, out: Path, full: bool) -> dict:
 def child_baseline(url: str, out: Path) -> dict:
     """Render and write the full render's pages from contexts built beforehand (untimed)."""
     from conveyor.db import make_session_factory
-    from site_generator import (
-        _contexts,
-        _index_site,
-        _Job,
-        _with_pages,
-        gather_site,
-        peak_rss_kib,
-    )
+    from site_generator import gather_site
+    from site_generator.phases import Job, index_site, peak_rss_kib, site_contexts, with_pages
     from site_generator.render import (
         environment,
         index_pages,
@@ -110,11 +104,11 @@ def child_baseline(url: str, out: Path) -> dict:
     try:
         cutoff = now.replace(tzinfo=None) - timedelta(days=settings.site.recent_days)
         index = gather_site.index(reader, cutoff)
-        job = _Job(settings, now, environment(), _index_site(settings, now, index))
+        job = Job(settings, now, environment(), index_site(settings, now, index))
         contexts = []
-        for chunk in gather_site.chunks(_with_pages(index.data.packages)):
+        for chunk in gather_site.chunks(with_pages(index.data.packages)):
             data = gather_site.details(reader, chunk, by_range=True)
-            contexts.extend(_contexts(settings, now, data).package_pages)
+            contexts.extend(site_contexts(settings, now, data).package_pages)
     finally:
         reader.close()
     nav = job.site.modules is not None

@@ -309,7 +309,7 @@ def test_rows_marked_during_a_render_stay_for_the_next(world, tmp_path, monkeypa
     index = index_files(world, out)
     zsh, dash = world.ids["zsh"], world.ids["dash"]
     complete_a_build(world, zsh)
-    real = site_generator.index_pages
+    real = site_generator.incremental.index_pages
 
     def marking_meanwhile(env, site, **kw):
         # A consumer commits while the renderer renders (after it read the data).
@@ -318,10 +318,10 @@ def test_rows_marked_during_a_render_stay_for_the_next(world, tmp_path, monkeypa
             mark_dirty(s, "package", dash)  # a new one
         return real(env, site, **kw)
 
-    monkeypatch.setattr(site_generator, "index_pages", marking_meanwhile)
+    monkeypatch.setattr(site_generator.incremental, "index_pages", marking_meanwhile)
     render_site(world, SETTINGS, output_dir=out, now=AWARE, full=False)
     assert dirty_rows(world) == {("package", zsh, 2), ("package", dash, 1)}
-    monkeypatch.setattr(site_generator, "index_pages", real)
+    monkeypatch.setattr(site_generator.incremental, "index_pages", real)
     stats = render_site(world, SETTINGS, output_dir=out, now=AWARE, full=False)
     # + the packages index pages "Z" and "D", and their twins
     assert stats.dirty == 2 and stats.pages == len(index) + 2 * per_package + 4
@@ -442,9 +442,9 @@ def test_chunked_full_render_equals_the_in_memory_render(world, tmp_path, monkey
 
 def test_parallel_full_render_writes_what_one_process_writes(world, tmp_path, monkeypatch):
     serial = render_site(world, SETTINGS, output_dir=tmp_path / "serial", now=AWARE)
-    monkeypatch.setattr(site_generator, "WORKERS", 2)
-    monkeypatch.setattr(site_generator, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(site_generator, "WORK_CHUNK", 2)
+    monkeypatch.setattr(site_generator.parallel, "WORKERS", 2)
+    monkeypatch.setattr(site_generator.parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(site_generator.parallel, "WORK_CHUNK", 2)
     with world.begin() as s:
         mark_dirty(s, "package", world.ids["zsh"])
     stats = render_site(world, SETTINGS, output_dir=tmp_path / "parallel", now=AWARE)
