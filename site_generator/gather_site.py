@@ -18,6 +18,7 @@ rendered by the next run (``models.site_dirty``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -81,6 +82,10 @@ def read_engine(bind: Engine) -> Engine:
     return engine
 
 
+# bind -> its reader engine (NullPool: it holds no connection between renders).
+_READ_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
 class Reader:
     """One render's reads: one read-only snapshot, opened at the first read, until ``close()``.
 
@@ -95,9 +100,17 @@ class Reader:
 
     @classmethod
     def of(cls, session_factory: sessionmaker[Session]) -> Reader:
+        """A reader through ``session_factory``'s engine, or its SQLite reader engine.
+
+        The reader engine is made once per bind and kept while the bind lives: an
+        engine's compiled-statement cache is its own, and compiling the render's
+        ~40 statements again was ~0.15 s of every incremental render in cron.
+        """
         bind = session_factory.kw["bind"]
-        engine = read_engine(bind)
-        return cls(engine, own=engine is not bind)
+        engine = _READ_ENGINES.get(bind)
+        if engine is None:
+            engine = _READ_ENGINES[bind] = read_engine(bind)
+        return cls(engine)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

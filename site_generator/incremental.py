@@ -40,7 +40,7 @@ def render_changes(
     new = index.index_pages is None  # something got its first page (_index_scope)
     nav = job.site.modules is not None
     pages = [
-        *index_pages(job.env, job.site, new=new),
+        *index_pages(job.env, job.site, new=new, kinds={d.kind for d in dirty}),
         *module_pages(job.env, changed_modules),
         *detail_pages(job.env, job.site, keys["chain"], keys["compose"]),
         *(

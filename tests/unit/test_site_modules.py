@@ -468,3 +468,27 @@ def test_incremental_render_reads_only_the_dirty_module_builds_components(datase
                 f"api/v1/module-builds/{ids['cur']}.json"):  # fmt: skip
         assert (out / rel).read_text() == (fresh / rel).read_text(), rel
     assert load(out, "api/v1/module-builds.json") == load(fresh, "api/v1/module-builds.json")
+
+
+def test_the_modules_list_is_rewritten_only_when_a_module_build_is_dirty(dataset, tmp_path):
+    """A package change leaves the modules list alone (at Fedora scale it is 1,000 rows);
+    a module build change rewrites it; the overview is rewritten either way."""
+    from models.site_dirty import mark_dirty
+
+    out = tmp_path / "site"
+    render(dataset, out)
+    listed = ("modules/index.html", "api/v1/module-builds.json", "index.html")
+
+    def inodes() -> dict[str, int]:
+        return {rel: (out / rel).stat().st_ino for rel in listed}
+
+    before = inodes()
+    with dataset.begin() as s:
+        mark_dirty(s, "package", 424242)  # no such package: only index pages to write
+    render_site(dataset, SETTINGS, output_dir=out, now=NOW.replace(tzinfo=UTC), full=False)
+    after = inodes()
+    assert [rel for rel in listed if after[rel] != before[rel]] == ["index.html"]
+    with dataset.begin() as s:
+        mark_dirty(s, "module_build", dataset.ids["cur"])  # type: ignore[attr-defined]
+    render_site(dataset, SETTINGS, output_dir=out, now=NOW.replace(tzinfo=UTC), full=False)
+    assert all(inodes()[rel] != after[rel] for rel in listed)
