@@ -50,6 +50,10 @@ class Build(Base):
         UniqueConstraint("package_id", "commit", "target", name="uq_builds_package_commit_target"),
         Index("ix_builds_state", "state"),
         Index("ix_builds_koji_task_id", "koji_task_id"),
+        # The status site's reads by recency: builds changed since a day (the index
+        # pages, the operators' chart) and the newest failures (the global feed).
+        Index("ix_builds_updated_at", "updated_at"),
+        Index("ix_builds_state_updated_at", "state", "updated_at"),
         CheckConstraint(state_machine.sql_in("state", ALL_STATES), name="state_known"),
         CheckConstraint(
             "state NOT IN ('building', 'complete') OR koji_task_id IS NOT NULL",
