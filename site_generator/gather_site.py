@@ -42,12 +42,12 @@ from site_generator.gather import (
     TransitionRow,
     counters,
     last_processed,
-    packages,
     recent_rejected,
 )
 from site_generator.gather_extras import package_extras
 from site_generator.gather_modules import ModulesGathered, gather_modules
 from site_generator.gather_pipeline import gather_pipeline
+from site_generator.known_packages import every_package
 from site_generator.package_index import page_key
 from site_generator.views import IN_FLIGHT
 
@@ -181,7 +181,7 @@ def index(
         func.row_number().over(partition_by=Build.package_id, order_by=BUILD_ORDER).label("newest")
     )
     with reader.read() as session:
-        every = packages(session)
+        every = every_package(session)  # cached in a long-lived process (known_packages)
         ranked_builds = select(Build.id, newest)
         if index_pages is not None:
             ids = [p.id for p in every if page_key(p.name) in index_pages]
