@@ -12,12 +12,12 @@ text goes through ``markupsafe.escape``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from site_generator.views import utc
 
@@ -35,14 +35,17 @@ def when(value: datetime) -> str:
 def time_cell(value: datetime | None) -> Markup:
     """``m.time(value)``: a <time> element, or a dash for no time.
 
-    A datetime's isoformat and this strftime format yield digits, '-', ':', '+',
-    'T', '.', ' ' and 'UTC' only: nothing to escape.
+    A datetime's isoformat yields digits, '-', ':', '+', 'T' and '.' only: nothing
+    to escape. The visible text is cut from it ("2026-11-23 01:02 UTC", what
+    ``when`` writes) instead of a second formatting by strftime.
     """
     if value is None:
         return NONE_CELL
-    value = utc(value)
-    text = f'<time datetime="{value.isoformat()}">{value.strftime("%Y-%m-%d %H:%M UTC")}</time>'
-    return Markup(text)  # noqa: S704 (only a datetime's digits and separators, see above)
+    if value.tzinfo is not UTC:
+        value = utc(value)
+    stamp = value.isoformat()
+    shown = f"{stamp[:10]} {stamp[11:16]} UTC" if value.year >= 1000 else when(value)
+    return Markup(f'<time datetime="{stamp}">{shown}</time>')  # noqa: S704 (see above)
 
 
 @lru_cache(maxsize=256)
@@ -59,12 +62,12 @@ def koji_links(build: Any) -> Markup:
     task_url, build_url = build.koji_task_url, build.koji_build_url
     if task_url is None and build_url is None:
         return NONE_CELL
-    out = Markup()
+    out = ""
     if task_url is not None:
-        out = Markup('<a href="{}">task {}</a>').format(task_url, build.koji_task_id)
+        out = f'<a href="{escape(task_url)}">task {escape(build.koji_task_id)}</a>'
     if build_url is not None:
-        out += Markup(' <a href="{}">build {}</a>').format(build_url, build.koji_build_id)
-    return out
+        out += f' <a href="{escape(build_url)}">build {escape(build.koji_build_id)}</a>'
+    return Markup(out)  # noqa: S704 (every value in it went through escape())
 
 
 def register(env: Environment) -> None:

@@ -34,6 +34,7 @@ def _both(expression_macro: str, expression_filter: str, **values: object) -> tu
         datetime(2026, 11, 23, 1, 2, 3, 456789),  # naive: stored UTC
         datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
         datetime(2026, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(999, 1, 2, 3, 4, tzinfo=UTC),  # strftime writes "999", isoformat "0999"
     ],
 )
 def test_time_cell_equals_the_time_macro(value):
