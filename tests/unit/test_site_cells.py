@@ -66,3 +66,28 @@ def test_koji_links_equal_the_koji_links_macro(refs):
     macro, cell = _both("{{ m.koji_links(b) }}", "{{ b|koji_links }}", b=refs)
     assert cell == macro
     assert "<script>" not in cell and '"x"' not in cell
+
+
+def test_compiled_templates_outlive_the_process(tmp_path):
+    """A fresh process (``conveyor site render``) loads what another one compiled."""
+    from site_generator.render import _CompiledTemplates
+
+    def env_with(cache: _CompiledTemplates):
+        env = environment()
+        env.bytecode_cache = cache
+        return env
+
+    env_with(_CompiledTemplates(str(tmp_path))).get_template("package.html")
+    assert len(list(tmp_path.iterdir())) == 1
+    later = env_with(_CompiledTemplates(str(tmp_path)))
+    compiled: list[str] = []
+    real = later.compile
+
+    def recording(source, name=None, *args, **kw):
+        compiled.append(name)
+        return real(source, name, *args, **kw)
+
+    later.compile = recording  # type: ignore[method-assign]
+    later.get_template("package.html")
+    later.get_template("base.html")  # not compiled before: compiled now, and stored
+    assert compiled == ["base.html"] and len(list(tmp_path.iterdir())) == 2
