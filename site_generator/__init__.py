@@ -13,13 +13,17 @@ swaps it in atomically (cron every ``cron.site_full_render_minutes``, and
 and cron wrote with their changes (or that ``models.site_dirty_listeners``
 wrote for chain, compose and CI changes), and rewrites only those packages',
 module builds', rebuild chains' and composes' pages plus the index pages, in
-place, each file atomically;
-with nothing dirty it costs one query. It falls back to a full render when
+place, each file atomically (the lists of module builds, chains and composes
+only when one of their kind is dirty: ``render.BY_KIND``); with nothing dirty
+it costs one query. It falls back to a full render when
 there is no site yet, or when the navigation every page carries changes (the
 first module build).
 
 Modules: ``phases`` (clock, job, contexts every mode builds), ``incremental``,
-``parallel`` (a full render's package pages in worker processes).
+``parallel`` (a full render's package pages in worker processes). What a
+long-lived process (cron) keeps between renders: compiled templates
+(``render``), the SQLite reader engine and its compiled statements
+(``gather_site``), every package's names (``known_packages``).
 """
 
 from __future__ import annotations
