@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from bench import site_dataset_ci
 from bench.site_dataset import COLUMNS, Scale, generate, load
 from models import Base
 
@@ -131,3 +132,33 @@ def test_same_seed_same_rows_and_the_new_parts_leave_the_older_tables_alone(tabl
     fewer = generate(Scale(**{**SMALL.__dict__, "composes": 10, "chains": 2, "streams": 80}), NOW)
     for table in ("packages", "builds", "module_builds", "component_builds"):
         assert fewer.rows[table] == tables.rows[table]
+
+
+def test_gating_decisions_follow_the_required_results(tables):
+    required = set(site_dataset_ci.REQUIRED)
+    final: dict[str, dict[str, str]] = {}
+    for artifact, testcase, outcome in zip(
+        _column(tables, "test_results", "artifact"),
+        _column(tables, "test_results", "testcase"),
+        _column(tables, "test_results", "outcome"),
+        strict=True,
+    ):
+        if outcome != "running":
+            final.setdefault(artifact, {})[testcase] = outcome
+    verdicts = Counter()
+    for nvr, outcome in zip(
+        _column(tables, "gating_decisions", "nvr"),
+        _column(tables, "gating_decisions", "outcome"),
+        strict=True,
+    ):
+        if nvr is None:
+            continue
+        results = {t: o for t, o in final.get(nvr, {}).items() if t in required}
+        expected = (
+            "failed" if set(results.values()) - {"passed", "info"}
+            else "waiting" if set(results) != required else "passed"
+        )  # fmt: skip
+        assert outcome == expected, nvr
+        verdicts[outcome] += 1
+    assert verdicts["passed"] > verdicts["failed"] > 0
+    assert verdicts["waiting"] < verdicts["failed"]  # required tests rarely still running
