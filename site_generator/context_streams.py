@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Collection, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -206,8 +206,11 @@ def _page(
     )
 
 
-def build_streams(data: StreamsGathered, *, now: datetime) -> StreamsSite:
-    """Every known stream for the index, a page context per defined stream with a safe name."""
+def build_streams(
+    data: StreamsGathered, *, now: datetime, only: Collection[str] | None = None
+) -> StreamsSite:
+    """Every known stream for the index, a page context per defined stream with a safe name
+    (``only``: just for these ``name:stream``)."""
     now = utc(now)
     graph = data.graph
     nodes = sorted(graph.nodes, key=lambda ns: split_ns(ns))
@@ -215,6 +218,7 @@ def build_streams(data: StreamsGathered, *, now: datetime) -> StreamsSite:
     links = {ns: p[0] for ns, p in paths.items() if p is not None}
     views = tuple(_summary(data, ns, paths[ns]) for ns in nodes)
     cycles = tuple(tuple(c) for c in graph.cycles())
-    pages = tuple(_page(data, v, cycles, links, now) for v in views if v.href is not None)
+    wanted = [v for v in views if v.href is not None and (only is None or v.ns in only)]
+    pages = tuple(_page(data, v, cycles, links, now) for v in wanted)
     defined = sum(v.defined for v in views)
     return StreamsSite(StreamsContext(now, defined, views, cycles), pages, links)

@@ -18,10 +18,11 @@ from sqlalchemy import event
 
 from conveyor.deps.graph import DepGraph
 from conveyor.deps.load import LoadReport, load_text
+from models.module_build import ModuleBuild
 from models.module_dependency import ModuleDependency
 from models.module_stream import ModuleStreamDefinition
 from models.package import Package
-from models.site_dirty import mark_dirty
+from models.site_dirty import DirtyRow, mark_dirty
 from site_generator import INCREMENTAL, render_site, schemas
 from site_generator.context_streams import (
     HTML_LIMIT,
@@ -31,10 +32,13 @@ from site_generator.context_streams import (
     build_streams,
     first,
 )
+from site_generator.gather_site import Reader
 from site_generator.gather_streams import StreamsGathered, gather_streams
 from site_generator.paths import stream_hrefs
 from site_generator.render import environment
 from site_generator.render_streams import stream_pages
+from site_generator.streams import changed_stream_pages
+from site_generator.write import SiteDir
 from tests.unit.site_world import NOW, SETTINGS, XSS, load, populate, render
 
 F29 = Path(__file__).resolve().parents[1] / "data" / "modulemd"
@@ -316,3 +320,42 @@ def test_first_is_the_sorted_prefix():
     streams = frozenset(f"s:{i}" for i in range(50))
     assert first(streams, 7) == tuple(sorted(streams))[:7]
     assert first(streams, 80) == tuple(sorted(streams))
+
+
+# -- which stream pages an incremental render writes ----------------------------------------
+
+
+def _changed(session_factory, site: Path, dirty: list[DirtyRow]) -> set[str]:
+    reader = Reader.of(session_factory)
+    try:
+        pages = changed_stream_pages(
+            environment(), reader, SETTINGS, NOW.replace(tzinfo=UTC), nav=True, dirty=dirty,
+            site=SiteDir(site),
+        )  # fmt: skip
+        return {str(p.path) for p in pages}
+    finally:
+        reader.close()
+
+
+def _new_module_build(session_factory, name: str) -> int:
+    with session_factory.begin() as s:
+        build = ModuleBuild(name=name, stream="20", version=20250101000000, context="c0ffee00",
+                            scmurl="git+https://src.example.org/x.git?#1", commit="1" * 40,
+                            owner="alice", modulemd="document: modulemd", state="init")  # fmt: skip
+        s.add(build)
+        s.flush()
+        return build.id
+
+
+def test_a_new_module_build_rewrites_only_its_streams_page_and_the_index(session_factory, site):
+    new = _new_module_build(session_factory, "perl")
+    written = _changed(session_factory, site, [DirtyRow("module_build", new, 1)])
+    assert written == {
+        "streams/index.html", "api/v1/streams.json",
+        "streams/perl/20.html", "api/v1/streams/perl/20.json",
+    }  # fmt: skip
+    assert _changed(session_factory, site, [DirtyRow("package", 1, 1)]) == set()
+    both = [DirtyRow("module_build", new, 1), DirtyRow("stream", 1, 1)]  # a new definition
+    everything = _changed(session_factory, site, both)
+    assert {"streams/nodejs/20.html", "streams/ruby/20.html"} <= everything
+    assert len(everything) == 2 * (1 + 3)  # the index and the three safe streams, twins too
