@@ -31,67 +31,31 @@ Deterministic for a seed. What it holds, by default (``Scale``):
 
 Rows are generated as tuples in table column order and loaded with one
 ``executemany`` per table on SQLite and ``COPY ... FROM STDIN`` on
-PostgreSQL, after ``alembic upgrade head`` created the schema.
+PostgreSQL, after ``alembic upgrade head`` created the schema
+(``site_dataset_load``). Names come from ``site_dataset_names``, module
+builds from ``site_dataset_modules``.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import create_engine, text
+from datetime import UTC, datetime, timedelta
 
 from bench import site_dataset_chains, site_dataset_ci, site_dataset_composes, site_dataset_streams
-from conveyor.db import normalize_url
-from models.migrations import upgrade
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-STEMS = _words(
-    "abseil acl alsa apr aspell atk attr audit augeas autoconf automake avahi babel bind bison "
-    "blas boost brotli bzip2 cairo ccache cdrkit check chrony clang cmake colord coreutils cpio "
-    "cracklib cronie cryptsetup cups curl cyrus dbus dconf dejavu desktop diffutils dnf docbook "
-    "dracut e2fsprogs elfutils emacs enchant expat fftw file findutils firefox flac flex fmt "
-    "fontconfig freetype fribidi fuse gawk gcc gdb gdbm gdk geoclue gettext ghostscript giflib "
-    "git glade glib glibc glusterfs gmp gnupg gnutls gobject gperf graphite graphviz grep groff "
-    "grub gsettings gsl gstreamer gtk guile gzip harfbuzz hdf5 hunspell hwdata icu imagemagick "
-    "inkscape iproute iptables iso jansson jasper java jbig json kde kernel keyutils kmod krb5 "
-    "lapack lcms less libarchive libcap libdrm libevent libffi libgcrypt libinput libjpeg libnl "
-    "libpng libsndfile libssh libtiff libtool libusb libuv libvirt libwebp libxml libxslt llvm "
-    "lua lvm lz4 lzo m4 make man mariadb mesa meson mozjs mpfr mutter nano ncurses net nettle "
-    "nfs nghttp2 nginx nodejs nspr nss numactl ocaml openblas openjpeg openldap openssh openssl "
-    "opus orc p11 pam pango parted patch pcre perl php pipewire pixman pkgconf plymouth polkit "
-    "poppler popt postgresql procps protobuf pulseaudio qemu qt readline redis rpm rsync ruby "
-    "samba sane sdl sed selinux shadow snappy sqlite squid strace subversion sudo systemd tar tbb "
-    "tcl texinfo tk tpm2 tzdata udisks unbound unzip util vala vim vte wayland webkit wget which "
-    "wireshark x264 xapian xcb xerces xfsprogs xkb xorg xz yaml zlib zstd zsh"
+from bench.site_dataset_load import load_tables
+from bench.site_dataset_modules import generate_module_builds
+from bench.site_dataset_names import (  # noqa: F401 (STEMS, WORDS, package_name: the vocabulary)
+    STEMS,
+    WORDS,
+    commit_hash,
+    package_name,
+    package_names,
+    pick,
 )
-WORDS = _words(
-    "async aws base bind cache cli client codec color common compat config core crypto data "
-    "date db debug derive diff encoding event extra fast ffi fmt format fs future glob hash "
-    "html http image io iter json lazy lib log macro macros math mime mock net num parse parser "
-    "path plugin proc protocol pure py query rand regex rpc runtime serde server shell signal "
-    "sql stream sync sys term test text thread time tls toml tools trait types unicode url "
-    "utils uuid web xml zip"
-)
-ORGS = _words(
-    "google kubernetes hashicorp prometheus coreos containers docker golang spf13 sirupsen "
-    "stretchr gorilla etcd-io grpc-ecosystem mattn pkg uber-go go-openapi opencontainers"
-)
-# (prefix kind, share of the 23,000) -- roughly Fedora's rpms/ namespace.
-KINDS = (
-    ("plain", 0.31), ("python", 0.17), ("rust", 0.16), ("perl", 0.13), ("golang", 0.09),
-    ("php", 0.03), ("ghc", 0.03), ("R", 0.02), ("nodejs", 0.02), ("mingw", 0.02),
-    ("ocaml", 0.01), ("texlive", 0.01),
-)  # fmt: skip
+
 BRANCHES = (
     ("rawhide", "rawhide", 0.50), ("f41", "f41-candidate", 0.17), ("f40", "f40-candidate", 0.13),
     ("f39", "f39-candidate", 0.06), ("epel9", "epel9-candidate", 0.09),
@@ -106,12 +70,6 @@ FAILURES = (
     "koji task timed out after 24 hours", "no progress for 24 hours",
     "Unable to resolve dependencies: nothing provides libfoo.so.3()(64bit)",
 )  # fmt: skip
-MODULES = _words(
-    "nodejs perl ruby postgresql mariadb mysql php python39 redis nginx httpd varnish maven "
-    "container-tools go-toolset rust-toolset llvm-toolset gimp inkscape subversion squid "
-    "swig scala sbt jmc eclipse avocado dotnet django flatpak-runtime idm pki-core"
-)
-MODULE_STATES = (("ready", 0.85), ("failed", 0.10), ("build", 0.03), ("wait", 0.01), ("init", 0.01))
 
 
 @dataclass(frozen=True)
@@ -172,62 +130,6 @@ COLUMNS = {
 }  # fmt: skip
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...]:
-    point, total = rng.random(), 0.0
-    for item in weighted:
-        total += item[-1]
-        if point < total:
-            return item
-    return weighted[-1]
-
-
-def _camel(rng: random.Random, parts: int) -> str:
-    return "-".join(rng.choice(WORDS).capitalize() for _ in range(parts))
-
-
-def package_name(rng: random.Random, kind: str) -> str:
-    stem, word = rng.choice(STEMS), rng.choice(WORDS)
-    if kind == "plain":
-        return rng.choice((stem, f"{stem}-{word}", f"lib{stem}", f"{stem}{rng.randint(1, 5)}",
-                           f"{stem}-{word}s", f"{word}{stem}"))  # fmt: skip
-    if kind == "python":
-        return f"python-{rng.choice((stem, word))}{rng.choice(('', '-' + word, '_' + word))}"
-    if kind == "rust":
-        name = f"{rng.choice((stem, word))}{rng.choice(('', '-' + word, '_' + word))}"
-        return f"rust-{name}{rng.choice(('', '', '', '0.' + str(rng.randint(1, 9))))}"
-    if kind == "perl":
-        return f"perl-{_camel(rng, rng.choice((1, 2, 2, 3)))}"
-    if kind == "golang":
-        return f"golang-github-{rng.choice(ORGS)}-{rng.choice((stem, word))}-{word}"
-    if kind == "php":
-        return f"php-{rng.choice(('pecl', 'symfony', 'laminas', 'doctrine'))}-{word}"
-    if kind == "R":
-        return f"R-{_camel(rng, 1).replace('-', '')}{rng.choice(WORDS)}"
-    if kind == "texlive":
-        return f"texlive-{word}{stem}"
-    return f"{kind}-{rng.choice((stem, word))}{rng.choice(('', '-' + word))}"
-
-
-def _names(rng: random.Random, count: int) -> list[str]:
-    names: set[str] = set()
-    out: list[str] = []
-    for kind, share in KINDS:
-        wanted = round(count * share) if kind != KINDS[-1][0] else count - len(out)
-        while wanted > 0:
-            name = package_name(rng, kind)
-            while name in names:
-                name = f"{name}{rng.choice(WORDS)}" if len(name) < 60 else f"{name[:50]}x"
-            names.add(name)
-            out.append(name)
-            wanted -= 1
-    rng.shuffle(out)
-    return out[:count]
-
-
-def _commit(rng: random.Random) -> str:
-    return f"{rng.getrandbits(160):040x}"
-
-
 def _spread(rng: random.Random, total: int, slots: int, sigma: float) -> list[int]:
     """``total`` split over ``slots``, at least one each, log-normal weights (heavy tail)."""
     weights = [rng.lognormvariate(0, sigma) for _ in range(slots)]
@@ -248,7 +150,7 @@ def generate(scale: Scale, now: datetime) -> Tables:
     packagers = [
         f"{rng.choice(WORDS)}{rng.choice(STEMS)[:4]}{rng.randint(1, 99)}" for _ in range(1500)
     ]
-    names = _names(rng, scale.packages)
+    names = package_names(rng, scale.packages)
     for pid, name in enumerate(names, start=1):
         tables.add("packages", (pid, "rpms", name))
     per_package = _spread(rng, scale.builds, scale.packages, 1.1)
@@ -260,7 +162,7 @@ def generate(scale: Scale, now: datetime) -> Tables:
         version = f"{rng.randint(0, 12)}.{rng.randint(0, 30)}"
         for n in range(count):
             build_id += 1
-            branch, target, _ = _pick(rng, BRANCHES)
+            branch, target, _ = pick(rng, BRANCHES)
             if rng.random() < 0.08:  # the mass rebuild week
                 created = mass_rebuild + timedelta(seconds=rng.random() * 7 * 86400)
             else:
@@ -268,10 +170,10 @@ def generate(scale: Scale, now: datetime) -> Tables:
             flying = (build_id - 1) in in_flight
             if flying:
                 created = now - timedelta(seconds=rng.random() * 6 * 3600)
-            commit = _commit(rng)
+            commit = commit_hash(rng)
             pusher = owner if rng.random() < 0.8 else rng.choice(packagers)
             source = f"git+https://src.fedoraproject.org/rpms/{name}.git#{commit}"
-            state = rng.choice(("queued", "building")) if flying else _pick(rng, FINAL_STATES)[0]
+            state = rng.choice(("queued", "building")) if flying else pick(rng, FINAL_STATES)[0]
             trace = [("queued", created)]
             at = created
             if state != "queued" and state != "skipped":
@@ -301,17 +203,17 @@ def generate(scale: Scale, now: datetime) -> Tables:
                 old = to
             ref_id += 1
             tables.add("branch_refs", (
-                ref_id, pid, branch, _commit(rng), commit, pusher, created - timedelta(seconds=1),
-                f"push-{ref_id}", f"build queued for {target}",
+                ref_id, pid, branch, commit_hash(rng), commit, pusher,
+                created - timedelta(seconds=1), f"push-{ref_id}", f"build queued for {target}",
             ))  # fmt: skip
             if rng.random() < 0.04:  # a push to a branch Conveyor does not build
                 ref_id += 1
                 tables.add("branch_refs", (
-                    ref_id, pid, f"private-{rng.choice(WORDS)}", None, _commit(rng), pusher,
+                    ref_id, pid, f"private-{rng.choice(WORDS)}", None, commit_hash(rng), pusher,
                     created, f"push-{ref_id}",
                     "ignored: not built: branch maps to no koji target",
                 ))  # fmt: skip
-    _modules(rng, scale, tables, start, now, packagers, names)
+    generate_module_builds(rng, scale, tables, start, now, packagers, names)
     _operations(rng, scale, tables, now)
     _pipeline(scale, tables, names, start, now)
     return tables
@@ -324,100 +226,6 @@ def _pipeline(scale: Scale, tables: Tables, names: list[str], start: datetime, n
     site_dataset_composes.generate_composes(seed, scale.composes, tables, graph, start, now)
     site_dataset_chains.generate_chains(seed, scale.chains, tables, graph, start, now)
     site_dataset_ci.generate_ci(seed, tables, now)
-
-
-def _modules(
-    rng: random.Random,
-    scale: Scale,
-    tables: Tables,
-    start: datetime,
-    now: datetime,
-    packagers: list[str],
-    names: list[str],
-) -> None:
-    streams: dict[str, list[str]] = {
-        m: [str(s) for s in rng.sample(range(1, 25), rng.randint(1, 4))] for m in MODULES
-    }
-    keys = [(m, s) for m, ss in streams.items() for s in ss]
-    components_of = {
-        key: rng.sample(names, max(1, min(120, int(rng.lognormvariate(2.4, 0.9))))) for key in keys
-    }
-    previous: dict[tuple[str, str], dict[str, int]] = {}  # stream -> package -> component id
-    component_id = mt_id = ct_id = 0
-    span = (now - start).total_seconds()
-    times = sorted(
-        start + timedelta(seconds=rng.random() * span) for _ in range(scale.module_builds)
-    )
-    for mid, submitted in enumerate(times, start=1):
-        name, stream = rng.choice(keys)
-        version = int(submitted.strftime("%Y%m%d%H%M%S")) + mid
-        state = _pick(rng, MODULE_STATES)[0]
-        if state in ("init", "wait", "build"):
-            submitted = now - timedelta(seconds=rng.random() * 3 * 3600)
-        packages = components_of[(name, stream)]
-        batches = max(1, min(6, len(packages) // 5))
-        tag = None if state in ("init", "wait") else f"module-{name}-{stream}-{version}-c0ffee00"
-        current = 0 if tag is None else (rng.randint(1, batches) if state == "build" else batches)
-        states = ["init", "wait", "build", "done", "ready"]
-        path = {"ready": states, "build": states[:3], "wait": states[:2], "init": states[:1],
-                "failed": [*states[: rng.randint(1, 3)], "failed"]}[state]  # fmt: skip
-        at = submitted
-        old = None
-        for to in path:
-            mt_id += 1
-            reason = "component build failed" if to == "failed" else ""
-            tables.add(
-                "module_build_transitions", (mt_id, mid, old, to, f"msg-m{mt_id}", reason, at)
-            )
-            old = to
-            at = min(now, at + timedelta(seconds=rng.lognormvariate(6, 1)))
-        owner = rng.choice(packagers)
-        commit = _commit(rng)
-        finished = state in ("ready", "failed")
-        tables.add("module_builds", (
-            mid, name, stream, version, "c0ffee00",
-            f"git+https://src.fedoraproject.org/modules/{name}.git?#{commit}", commit, owner,
-            f"document: modulemd\nversion: 2\ndata:\n  name: {name}\n  stream: '{stream}'\n",
-            state, "component build failed" if state == "failed" else "", current, tag,
-            json.dumps({"platform:f41": "module-f41-build"}), None, None, None,
-            submitted, at, at if finished else None,
-        ))  # fmt: skip
-        reuse = previous.get((name, stream), {})
-        mine: dict[str, int] = {}
-        for i, package in enumerate(packages):
-            component_id += 1
-            batch = 1 + i * batches // len(packages)
-            origin = reuse.get(package) if rng.random() < 0.6 else None
-            if state == "ready" or (state == "build" and batch < current):
-                cstate = "reused" if origin else "complete"
-            elif state == "failed":
-                cstate = rng.choice(("complete", "failed", "canceled", "waiting"))
-                cstate = "waiting" if cstate == "waiting" else cstate
-            elif state == "build" and batch == current:
-                cstate = rng.choice(("building", "complete"))
-            else:
-                cstate = "waiting"
-            if cstate == "reused" and origin is None:
-                cstate = "complete"
-            task = 50_000_000 + component_id if cstate in ("building", "complete", "failed",
-                                                             "canceled") else None  # fmt: skip
-            nvr = f"{package}-1.0-1.module+{version}" if cstate in ("complete", "reused") else None
-            tables.add("component_builds", (
-                component_id, mid, package, stream, _commit(rng),
-                f"https://src.fedoraproject.org/rpms/{package}", batch, cstate,
-                "koji task failed" if cstate == "failed" else "", task,
-                60_000_000 + component_id if cstate == "complete" else None, nvr,
-                cstate in ("complete", "reused"), cstate in ("complete", "reused"),
-                origin if cstate == "reused" else None, at,
-            ))  # fmt: skip
-            mine[package] = component_id
-            if cstate != "waiting":
-                ct_id += 1
-                tables.add("component_build_transitions", (
-                    ct_id, component_id, "waiting", cstate, f"msg-c{ct_id}", "", at,
-                ))  # fmt: skip
-        if state == "ready":
-            previous[(name, stream)] = mine
 
 
 def _operations(rng: random.Random, scale: Scale, tables: Tables, now: datetime) -> None:
@@ -442,60 +250,9 @@ def _operations(rng: random.Random, scale: Scale, tables: Tables, now: datetime)
                                  build[13] + timedelta(seconds=n * 60)))  # fmt: skip
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy stores
-    if isinstance(value, date):
-        return value.isoformat()  # a module stream's EOL
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
 def load(url: str, tables: Tables) -> dict[str, int]:
     """Create the schema with alembic, then bulk-load every table; return row counts."""
-    upgrade(url)
-    url = normalize_url(url)
-    order = list(COLUMNS)
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            for table in order:
-                columns = COLUMNS[table]
-                quoted = ", ".join(f'"{c}"' for c in columns)  # "commit", "key": keywords
-                sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('?' * len(columns))})"
-                rows = tables.rows.get(table, [])
-                connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
-            connection.commit()
-            connection.execute("ANALYZE")
-        finally:
-            connection.close()
-    else:
-        engine = create_engine(url)
-        try:
-            raw = engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                for table in order:
-                    columns = ", ".join(f'"{c}"' for c in COLUMNS[table])
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in tables.rows.get(table, []):
-                            copy.write_row(row)
-                raw.commit()
-            finally:
-                raw.close()
-            with engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-                for table in order:  # the sequences behind the ids we chose
-                    if "id" in COLUMNS[table]:
-                        conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                        ))  # fmt: skip
-        finally:
-            engine.dispose()
-    return {table: tables.count(table) for table in order}
+    return load_tables(url, tables, COLUMNS)
 
 
 def now_naive() -> datetime:

@@ -151,7 +151,7 @@ def _layer1(
 def _layer2(
     rng: random.Random, count: int, taken: set[str], names: list[str], graph: StreamGraph
 ) -> list[_Stream]:
-    from bench.site_dataset import STEMS, WORDS  # the package names' vocabulary
+    from bench.site_dataset_names import STEMS, WORDS  # the package names' vocabulary
 
     out: list[_Stream] = []
     bases = list(graph.layer1)
