@@ -116,7 +116,7 @@ _IN_COMPOSE_COLUMNS = (
 
 
 def _rows(session: Session, row_type: type, query: Any) -> tuple:
-    return tuple(row_type(*row) for row in session.execute(query))
+    return tuple(row_type(*row) for row in session.connection().execute(query))  # Core: rows
 
 
 def package_extras(session: Session, of: Callable[[Any], ColumnElement[bool]]) -> ExtrasGathered:

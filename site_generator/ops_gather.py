@@ -204,7 +204,7 @@ def _active_builds(session: Session, since: datetime) -> tuple[ActiveBuildRow, .
     query = select(Build.state, Build.created_at, Build.completed_at, left).where(
         or_(Build.state.in_(sorted(IN_FLIGHT)), Build.updated_at >= since)
     )
-    return tuple(ActiveBuildRow(*row) for row in session.execute(query))
+    return tuple(ActiveBuildRow(*row) for row in session.connection().execute(query))
 
 
 def _cron_runs(session: Session) -> tuple[CronRunRow, ...]:

@@ -26,4 +26,5 @@ def select_rows(
         query = query.where(where)
     if limit:
         query = query.limit(limit)
-    return tuple(row_type(*row) for row in session.execute(query))
+    # Core execution: plain column rows need none of the ORM's result handling.
+    return tuple(row_type(*row) for row in session.connection().execute(query))
