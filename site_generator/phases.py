@@ -53,11 +53,13 @@ class Job:
 
 
 def site_contexts(settings: Settings, now: datetime, data: Gathered) -> SiteContext:
+    """The contexts of a chunk of packages: only its ``package_pages`` are used."""
     return build_contexts(
         data,
         now=now,
         recent_days=settings.site.recent_days,
         koji_web_url=settings.koji.web_url,
+        lists=False,
     )
 
 
