@@ -79,9 +79,17 @@ def test_partial_name_lists_matches(desktop: Browser, demo_site: StaticSite) -> 
     assert visit.rel == "packages/rpms/stack-lib.html"
 
 
-def test_module_nsvc_is_found(desktop: Browser, demo_site: StaticSite, demo: DemoSite) -> None:
+def test_module_stream_opens_and_nsvc_is_found(
+    desktop: Browser, demo_site: StaticSite, demo: DemoSite
+) -> None:
+    # "wob:main" is the label of the stream's entry (search.py indexes module streams
+    # since caf1700): an exact label opens the stream page.
     desktop.open(demo_site, "index.html")
-    search(desktop, demo_site, "wob:main")
+    visit = search(desktop, demo_site, "wob:main")
+    assert visit.rel == "streams/wob/main.html", visit.rel
+    # The start of the stream's NSVCs lists its module builds.
+    desktop.open(demo_site, "index.html")
+    search(desktop, demo_site, "wob:main:")
     listed = results(desktop)
     wob = demo.module_build_id("wob")
     assert any(href == demo_site.url(f"modules/{wob}.html") for _, href in listed), listed
