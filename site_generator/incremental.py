@@ -17,7 +17,7 @@ from site_generator.paths import chain_paths, compose_paths, module_build_paths,
 from site_generator.phases import Clock, Job, package_contexts
 from site_generator.render import index_pages, module_pages, package_pages
 from site_generator.render_pipeline import detail_pages
-from site_generator.streams import all_stream_pages, streams_changed
+from site_generator.streams import changed_stream_pages
 from site_generator.write import SiteDir, WriteResult
 
 
@@ -43,10 +43,8 @@ def render_changes(
         *index_pages(job.env, job.site, new=new, kinds={d.kind for d in dirty}),
         *module_pages(job.env, changed_modules),
         *detail_pages(job.env, job.site, keys["chain"], keys["compose"]),
-        *(
-            all_stream_pages(job.env, reader, job.settings, job.now, nav=nav)
-            if streams_changed(dirty, site)
-            else ()
+        *changed_stream_pages(
+            job.env, reader, job.settings, job.now, nav=nav, dirty=dirty, site=site
         ),
         *package_pages(job.env, contexts, nav=job.site.modules is not None),
     ]
