@@ -16,6 +16,7 @@ import json
 import random
 from datetime import datetime, timedelta
 
+from bench.site_dataset_names import pick_value
 from bench.site_dataset_streams import StreamGraph
 
 COLUMNS = {
@@ -33,15 +34,6 @@ STATES = (("complete", 0.55), ("failed", 0.15), ("canceled", 0.15), ("running", 
           ("planned", 0.05))  # fmt: skip
 TRIGGERS = (("push", 0.6), ("module", 0.3), ("manual", 0.1))
 SEED_OFFSET = 3
-
-
-def _pick(rng: random.Random, weighted: tuple) -> str:
-    point, total = rng.random(), 0.0
-    for value, share in weighted:
-        total += share
-        if point < total:
-            return value
-    return weighted[-1][0]
 
 
 def _tiers(first: list[str], dependants: dict[str, list[str]]) -> list[list[str]]:
@@ -128,8 +120,8 @@ def generate_chains(
     span = (now - start).total_seconds()
     times = sorted(start + timedelta(seconds=span * rng.random() ** 0.5) for _ in range(count))
     for cid, created in enumerate(times, start=1):
-        state = _pick(rng, STATES)
-        trigger, first = chains.trigger(_pick(rng, TRIGGERS))
+        state = pick_value(rng, STATES)
+        trigger, first = chains.trigger(pick_value(rng, TRIGGERS))
         tiers = _tiers(first, chains.dependants)
         _chain(chains, cid, count, state, trigger, tiers, created, now)
 

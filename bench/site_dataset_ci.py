@@ -18,6 +18,8 @@ import json
 import random
 from datetime import datetime, timedelta
 
+from bench.site_dataset_names import pick_value
+
 COLUMNS = {
     "test_results": ("id", "message_id", "source", "artifact_type", "artifact", "testcase",
                      "outcome", "raw_outcome", "branch", "ref_url", "result_at", "received_at"),
@@ -37,15 +39,6 @@ OUTCOMES = (("passed", 0.90), ("failed", 0.05), ("error", 0.02), ("needs_inspect
 TESTED = frozenset({"rawhide", "f41", "f40", "f39"})
 GATED = frozenset({"rawhide", "f41"})
 SEED_OFFSET = 4
-
-
-def _pick(rng: random.Random, weighted: tuple) -> str:
-    point, total = rng.random(), 0.0
-    for value, share in weighted:
-        total += share
-        if point < total:
-            return value
-    return weighted[-1][0]
 
 
 class _Results:
@@ -92,7 +85,7 @@ def _build_results(r: _Results, build: tuple, now: datetime) -> None:
         if testcase == unfinished or rng.random() < 0.2:  # resultsdb keeps running results
             r.add("koji_build", nvr, testcase, "running", branch, when - timedelta(minutes=3))
         if testcase != unfinished:
-            outcomes[testcase] = _pick(rng, OUTCOMES)
+            outcomes[testcase] = pick_value(rng, OUTCOMES)
             r.add("koji_build", nvr, testcase, outcomes[testcase], branch, when)
     if branch in GATED:
         required = {t: o for t, o in outcomes.items() if t in REQUIRED}

@@ -27,6 +27,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bench.site_dataset_names import pick_value
 from bench.site_dataset_streams import StreamGraph
 
 COLUMNS = {
@@ -54,15 +55,6 @@ SEED_OFFSET = 2
 LIVE = 12  # wait or generating right now
 BASE = "https://odcs.fedoraproject.org/composes"
 PUNGI = "https://kojipkgs.fedoraproject.org/compose/rawhide"
-
-
-def _pick(rng: random.Random, weighted: tuple) -> object:
-    point, total = rng.random(), 0.0
-    for value, share in weighted:
-        total += share
-        if point < total:
-            return value
-    return weighted[-1][0]
 
 
 @dataclass
@@ -205,8 +197,8 @@ def generate_composes(
     for cid, submitted in enumerate(times, start=1):
         live = cid > count - LIVE
         submitted = now - timedelta(minutes=rng.uniform(1, 30)) if live else submitted
-        origin = _pick(rng, ORIGINS)
-        kind = "pungi_compose" if origin == "pungi" else _pick(rng, SOURCE_TYPES)
+        origin = pick_value(rng, ORIGINS)
+        kind = "pungi_compose" if origin == "pungi" else pick_value(rng, SOURCE_TYPES)
         life = _life(rng, submitted, now, live)
         event += rng.randint(50, 5000)
         _one(composer, cid, str(origin), str(kind), submitted, life, event)
@@ -214,7 +206,7 @@ def generate_composes(
 
 def _one(c: _Composer, cid: int, origin: str, kind: str, at: datetime, life: dict, event: int):
     rng = c.rng
-    arches = _pick(rng, ARCHES)
+    arches = pick_value(rng, ARCHES)
     if kind == "pungi_compose":  # the compose is its location; its id is unique
         pungi_id = f"Fedora-Rawhide-{at:%Y%m%d}.n.{cid}"
         source, rpms, modules, label = f"{PUNGI}/{pungi_id}/compose", [], [], None

@@ -64,6 +64,11 @@ def pick(rng: random.Random, weighted: tuple[tuple[Any, ...], ...]) -> tuple[Any
     return weighted[-1]
 
 
+def pick_value(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
+    """The value of a (value, share) pair drawn by share."""
+    return pick(rng, weighted)[0]
+
+
 def camel(rng: random.Random, parts: int) -> str:
     return "-".join(rng.choice(WORDS).capitalize() for _ in range(parts))
 

@@ -27,6 +27,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bench.site_dataset_names import pick_value
+
 COLUMNS = {
     "module_stream_definitions": ("id", "name", "stream", "source_kind", "source", "origin",
                                   "mdversion", "eol", "servicelevels", "recorded_at"),
@@ -75,23 +77,14 @@ def _stream_name(rng: random.Random) -> str:
 
 
 def _ref(rng: random.Random, stream: str) -> str | None:
-    kind = _pick(rng, REF_KINDS)
+    kind = pick_value(rng, REF_KINDS)
     if kind == "default":
         return None
     return stream if kind == "stream" else rng.choice(("rawhide", "f41", "f40", "epel9"))
 
 
-def _pick(rng: random.Random, weighted: tuple) -> object:
-    point, total = rng.random(), 0.0
-    for value, share in weighted:
-        total += share
-        if point < total:
-            return value
-    return weighted[-1][0]
-
-
 def _platform_deps(rng: random.Random, block: int) -> list[tuple[int, str, str, list[str]]]:
-    wanted = list(_pick(rng, PLATFORM_LISTS))  # type: ignore[call-overload]
+    wanted = list(pick_value(rng, PLATFORM_LISTS))  # type: ignore[call-overload]
     runtime = [] if rng.random() < 0.7 else wanted
     return [(block, "buildrequires", "platform", wanted), (block, "requires", "platform", runtime)]
 
